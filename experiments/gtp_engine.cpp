@@ -1,0 +1,272 @@
+#include "experiments/gtp_engine.h"
+
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "envs/go/go_game.h"
+#include "envs/go/sgf.h"
+#include "envs/registry.h"
+#include "envs/spec.h"
+
+namespace tenuki {
+namespace {
+
+const std::vector<std::string>& known_commands() {
+  static const std::vector<std::string> commands = {
+      "protocol_version", "name",       "version",      "known_command", "list_commands",
+      "quit",             "boardsize",  "clear_board",  "komi",          "play",
+      "genmove",          "undo",       "showboard",    "final_score",   "final_status_list",
+      "loadsgf",          "is_legal",   "time_settings", "time_left"};
+  return commands;
+}
+
+class GtpFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+GtpEngine::GtpEngine(const std::string& game_spec, const std::string& agent_spec, uint64_t seed)
+    : agent_spec_(agent_spec), seed_(seed) {
+  rebuild_game(game_spec);
+}
+
+GtpEngine::~GtpEngine() = default;
+
+void GtpEngine::rebuild_game(const std::string& spec) {
+  auto game = make_game(spec);
+  auto agent = make_agent(agent_spec_, *game, seed_);
+  game_ = std::move(game);
+  agent_ = std::move(agent);
+  state_ = game_->new_initial_state();
+  agent_->new_game(*game_);
+}
+
+int GtpEngine::parse_color(const std::string& text) const {
+  std::string c = lower(text);
+  if (c == "b" || c == "black") return 0;
+  if (c == "w" || c == "white") return 1;
+  throw GtpFailure("invalid color '" + text + "'");
+}
+
+void GtpEngine::ensure_to_move(int player) {
+  if (state_->is_terminal() || state_->current_player() == player) return;
+  if (!state_->is_legal(game_->pass_action())) {
+    throw GtpFailure("it is " + game_->player_name(state_->current_player()) + "'s turn");
+  }
+  state_->apply_action(game_->pass_action());
+}
+
+std::string GtpEngine::handle(const std::string& raw) {
+  std::string line;
+  for (char c : raw) {
+    if (c == '#') break;
+    if (c == '\t') c = ' ';
+    if (c == '\r' || (static_cast<unsigned char>(c) < 32 && c != '\n')) continue;
+    line += c;
+  }
+  std::istringstream words(line);
+  std::vector<std::string> tokens;
+  for (std::string w; words >> w;) tokens.push_back(w);
+  if (tokens.empty()) return "";
+  std::string id;
+  if (std::isdigit(static_cast<unsigned char>(tokens[0][0]))) {
+    id = tokens[0];
+    tokens.erase(tokens.begin());
+    if (tokens.empty()) return "?" + id + " missing command\n\n";
+  }
+  const std::string command = tokens[0];
+  std::vector<std::string> args(tokens.begin() + 1, tokens.end());
+  try {
+    std::string answer = execute(command, args);
+    return "=" + id + (answer.empty() ? "" : " " + answer) + "\n\n";
+  } catch (const std::exception& e) {
+    return "?" + id + " " + e.what() + "\n\n";
+  }
+}
+
+std::string GtpEngine::execute(const std::string& command, const std::vector<std::string>& args) {
+  auto need = [&](size_t n) {
+    if (args.size() < n) throw GtpFailure("syntax error: " + command + " needs " + std::to_string(n) + " argument(s)");
+  };
+  Spec spec = Spec::parse(game_->spec());
+  auto respec = [&](const std::string& key, const std::string& value) {
+    std::vector<std::pair<std::string, std::string>> opts;
+    for (const auto& [k, v] : spec.options()) {
+      if (k != key && !(key == "size" && (k == "rows" || k == "cols"))) opts.push_back({k, v});
+    }
+    opts.push_back({key, value});
+    return Spec::format(spec.name(), opts);
+  };
+  if (command == "protocol_version") return "2";
+  if (command == "name") return "tenuki";
+  if (command == "version") return "0.1 (" + agent_spec_ + ")";
+  if (command == "known_command") {
+    need(1);
+    for (const auto& c : known_commands()) {
+      if (c == args[0]) return "true";
+    }
+    return "false";
+  }
+  if (command == "list_commands") {
+    std::string out;
+    for (const auto& c : known_commands()) out += (out.empty() ? "" : "\n") + c;
+    return out;
+  }
+  if (command == "quit") {
+    quit_ = true;
+    return "";
+  }
+  if (command == "boardsize") {
+    need(1);
+    int size = 0;
+    try {
+      size = std::stoi(args[0]);
+    } catch (const std::exception&) {
+      throw GtpFailure("syntax error: boardsize needs an integer");
+    }
+    if (!spec.has("size") && !spec.has("rows")) throw GtpFailure("unacceptable size");
+    try {
+      rebuild_game(respec("size", std::to_string(size)));
+    } catch (const SpecError&) {
+      throw GtpFailure("unacceptable size");
+    }
+    return "";
+  }
+  if (command == "clear_board") {
+    state_ = game_->new_initial_state();
+    agent_->new_game(*game_);
+    return "";
+  }
+  if (command == "komi") {
+    need(1);
+    double komi = 0;
+    try {
+      komi = std::stod(args[0]);
+    } catch (const std::exception&) {
+      throw GtpFailure("syntax error: komi needs a number");
+    }
+    if (!spec.has("komi")) return "";  // games without komi ignore it
+    std::ostringstream k;
+    k << komi;
+    auto history = state_->history();
+    rebuild_game(respec("komi", k.str()));
+    for (Action a : history) state_->apply_action(a);
+    return "";
+  }
+  if (command == "play") {
+    need(2);
+    int player = parse_color(args[0]);
+    Action action;
+    try {
+      action = game_->string_to_action(args[1]);
+    } catch (const std::invalid_argument&) {
+      throw GtpFailure("invalid vertex '" + args[1] + "'");
+    }
+    auto before = state_->clone();
+    ensure_to_move(player);
+    if (!state_->is_legal(action)) {
+      state_ = std::move(before);
+      throw GtpFailure("illegal move");
+    }
+    state_->apply_action(action);
+    return "";
+  }
+  if (command == "genmove") {
+    need(1);
+    int player = parse_color(args[0]);
+    ensure_to_move(player);
+    if (state_->is_terminal()) return "pass";
+    Action action = agent_->select_action(*state_);
+    if (action == kResign) return "resign";
+    state_->apply_action(action);
+    return lower(game_->action_to_string(action)) == "pass" ? "pass" : game_->action_to_string(action);
+  }
+  if (command == "undo") {
+    if (state_->history().empty()) throw GtpFailure("cannot undo");
+    state_->undo_action();
+    return "";
+  }
+  if (command == "showboard") return "\n" + state_->to_string();
+  if (command == "is_legal") {
+    need(2);
+    int player = parse_color(args[0]);
+    Action action;
+    try {
+      action = game_->string_to_action(args[1]);
+    } catch (const std::invalid_argument&) {
+      throw GtpFailure("invalid vertex '" + args[1] + "'");
+    }
+    auto copy = state_->clone();
+    if (!copy->is_terminal() && copy->current_player() != player) {
+      if (!copy->is_legal(game_->pass_action())) return "0";
+      copy->apply_action(game_->pass_action());
+    }
+    return copy->is_legal(action) ? "1" : "0";
+  }
+  if (command == "final_score") {
+    const auto* go_state = dynamic_cast<const go::GoState*>(state_.get());
+    if (!go_state) throw GtpFailure("final_score is only for Go");
+    double score = go_state->area_score_black_minus_white() - go_state->go_game().komi();
+    if (score == 0) return "0";
+    std::ostringstream out;
+    out << (score > 0 ? "B+" : "W+") << std::abs(score);
+    return out.str();
+  }
+  if (command == "final_status_list") {
+    need(1);
+    // Tromp-Taylor scoring counts every stone as alive.
+    std::string status = lower(args[0]);
+    if (status == "dead" || status == "seki") return "";
+    if (status != "alive") throw GtpFailure("syntax error: status must be alive, dead or seki");
+    std::string out;
+    for (int cell = 0; cell < game_->num_cells(); ++cell) {
+      if (state_->cell_owner(cell) >= 0) out += (out.empty() ? "" : " ") + game_->action_to_string(cell);
+    }
+    return out;
+  }
+  if (command == "loadsgf") {
+    need(1);
+    go::SgfGame record;
+    try {
+      record = go::read_sgf_file(args[0]);
+    } catch (const go::SgfError& e) {
+      throw GtpFailure(std::string("cannot load file: ") + e.what());
+    }
+    size_t moves = record.moves.size();
+    if (args.size() >= 2) {
+      try {
+        moves = std::min<size_t>(moves, std::max(0, std::stoi(args[1]) - 1));
+      } catch (const std::exception&) {
+        throw GtpFailure("syntax error: move number must be an integer");
+      }
+    }
+    record.moves.resize(moves);
+    rebuild_game(record.game_spec);
+    try {
+      state_ = go::sgf_to_state(record, game_);
+    } catch (const go::SgfError& e) {
+      throw GtpFailure(std::string("cannot load file: ") + e.what());
+    }
+    return "";
+  }
+  if (command == "time_settings" || command == "time_left") return "";
+  throw GtpFailure("unknown command");
+}
+
+void GtpEngine::run(std::istream& in, std::ostream& out) {
+  for (std::string line; !quit_ && std::getline(in, line);) {
+    std::string response = handle(line);
+    if (response.empty()) continue;
+    out << response << std::flush;
+  }
+}
+
+}  // namespace tenuki

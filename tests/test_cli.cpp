@@ -1,0 +1,91 @@
+// The `tenuki` command line, run in-process through run_cli and once as a real process.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "experiments/cli.h"
+
+using namespace tenuki;
+using Catch::Matchers::Contains;
+
+namespace {
+struct Run {
+  int code;
+  std::string out, err;
+};
+Run run(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  int code = run_cli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+}  // namespace
+
+TEST_CASE("cli: games lists every game with its options", "[cli]") {
+  Run r = run({"games"});
+  REQUIRE(r.code == 0);
+  for (const char* name : {"go", "atari_go", "gomoku", "othello", "hex", "connect_four", "tictactoe"}) {
+    REQUIRE_THAT(r.out, Contains(name));
+  }
+  REQUIRE_THAT(r.out, Contains("komi"));
+}
+
+TEST_CASE("cli: perft prints the count", "[cli]") {
+  Run r = run({"perft", "connect_four", "4"});
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Contains("perft(4) = 2401"));
+}
+
+TEST_CASE("cli: play prints results and JSON", "[cli]") {
+  Run r = run({"play", "tictactoe", "--agents", "random,random", "--games", "6", "--json"});
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["game"] == "tictactoe");
+  REQUIRE(j["games"] == 6);
+  REQUIRE(j["agents"].size() == 2);
+  REQUIRE(j["agents"][0]["spec"] == "random");
+  int w0 = j["agents"][0]["wins"], l1 = j["agents"][1]["losses"];
+  int d0 = j["agents"][0]["draws"], d1 = j["agents"][1]["draws"];
+  REQUIRE(w0 == l1);
+  REQUIRE(d0 == d1);
+  REQUIRE(w0 + d0 + int(j["agents"][0]["losses"]) == 6);
+  REQUIRE_THAT(r.err, Contains("game 6/6"));
+  Run shown = run({"play", "go(size=5)", "--games", "1", "--show"});
+  REQUIRE(shown.code == 0);
+  REQUIRE_THAT(shown.out, Contains(" A B C D E"));
+}
+
+TEST_CASE("cli: bad input gives a clear message and exit code 2", "[cli]") {
+  Run r = run({"perft", "chess", "3"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Contains("unknown game 'chess'"));
+  r = run({"perft", "othello", "-1"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Contains("outside"));
+  r = run({"play", "go(size=9", "--games", "1"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Contains("column"));
+  r = run({"play", "tictactoe", "--agents", "random,alphazero"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Contains("unknown agent 'alphazero'"));
+  r = run({"play", "tictactoe", "--gmaes", "3"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Contains("unknown flag --gmaes"));
+  r = run({"frobnicate"});
+  REQUIRE(r.code == 2);
+  r = run({"play", "hex(size=5)", "--sgf", "/tmp/x.sgf"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Contains("only for Go"));
+}
+
+TEST_CASE("cli: the real program exits non-zero on bad input", "[cli]") {
+  std::string cmd = std::string(TENUKI_BINARY) + " perft 'go(size=99)' 1 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buf[256];
+  while (fgets(buf, sizeof buf, pipe)) output += buf;
+  int status = pclose(pipe);
+  REQUIRE(WEXITSTATUS(status) == 2);
+  REQUIRE_THAT(output, Contains("size=99 is outside [2, 19]"));
+}

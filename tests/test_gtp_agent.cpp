@@ -1,0 +1,106 @@
+// Real engines through GTP: GNU Go and gtp-rhino as agents, and `tenuki gtp` against GNU Go.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "agents/agent.h"
+#include "agents/gtp_client.h"
+#include "envs/go/go_game.h"
+#include "envs/registry.h"
+#include "experiments/match.h"
+
+using namespace tenuki;
+
+namespace {
+
+std::string find_engine(const std::string& name) {
+  for (const std::string dir : {"/usr/games/", "/usr/bin/", "/usr/local/bin/"}) {
+    if (access((dir + name).c_str(), X_OK) == 0) return dir + name;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("gtp agent: GNU Go beats random on 9x9 Go", "[gtp][engine]") {
+  std::string gnugo = find_engine("gnugo");
+  if (gnugo.empty()) {
+    WARN("gnugo not found: GNU Go agent test skipped (install the gnugo package)");
+    return;
+  }
+  auto game = make_game("go(size=9,komi=7.5)");
+  auto engine = make_agent("gtp(cmd=\"" + gnugo + " --mode gtp --level 1\")", *game, 1);
+  auto random = make_agent("random", *game, 2);
+  auto summary = play_match(*game, {engine.get(), random.get()}, 2, nullptr);
+  REQUIRE(summary.tallies[0].wins == 2);
+}
+
+TEST_CASE("gtp agent: gtp-rhino plays legal Othello with rows from the top", "[gtp][engine]") {
+  std::string rhino = find_engine("gtp-rhino");
+  if (rhino.empty()) {
+    WARN("gtp-rhino not found: Othello engine test skipped (install the grhino package)");
+    return;
+  }
+  auto game = make_game("othello(size=8)");
+  auto engine = make_agent("gtp(cmd=\"" + rhino + "\",rows=top,passes=skip)", *game, 1);
+  auto random = make_agent("random", *game, 2);
+  auto summary = play_match(*game, {engine.get(), random.get()}, 2, nullptr);
+  REQUIRE(summary.games == 2);
+  REQUIRE(summary.tallies[0].wins >= 1);
+}
+
+TEST_CASE("tenuki gtp plays a whole 9x9 game against GNU Go", "[gtp][engine]") {
+  std::string gnugo = find_engine("gnugo");
+  if (gnugo.empty()) {
+    WARN("gnugo not found: tenuki-vs-GNU-Go game skipped");
+    return;
+  }
+  GtpClient tenuki(std::string(TENUKI_BINARY) +
+                   " gtp --agent 'mcts(playouts=100)' --game 'go(size=9,komi=7.5)'");
+  GtpClient gnu(gnugo + " --mode gtp --level 1");
+  for (GtpClient* c : {&tenuki, &gnu}) {
+    c->send("boardsize 9");
+    c->send("clear_board");
+    c->send("komi 7.5");
+  }
+  // The driver: each engine generates a move that the other must accept.
+  GtpClient* players[2] = {&tenuki, &gnu};
+  int passes = 0, moves = 0;
+  std::string winner_by_resign;
+  for (int turn = 0; passes < 2 && moves < 300; ++turn, ++moves) {
+    const std::string color = turn % 2 == 0 ? "b" : "w";
+    std::string move = players[turn % 2]->send("genmove " + color);
+    if (move == "resign" || move == "RESIGN") {
+      winner_by_resign = turn % 2 == 0 ? "W" : "B";
+      break;
+    }
+    passes = (move == "pass" || move == "PASS") ? passes + 1 : 0;
+    INFO("move " << moves + 1 << ": " << color << " " << move);
+    auto r = players[1 - turn % 2]->query("play " + color + " " + move);
+    REQUIRE(r.success);
+  }
+  REQUIRE(moves < 300);
+  if (winner_by_resign.empty()) {
+    std::string ours = tenuki.send("final_score");
+    std::string theirs = gnu.send("final_score");
+    INFO("tenuki says " << ours << ", GNU Go says " << theirs);
+    REQUIRE((ours == "0" || ours.rfind("B+", 0) == 0 || ours.rfind("W+", 0) == 0));
+    REQUIRE((theirs == "0" || theirs.rfind("B+", 0) == 0 || theirs.rfind("W+", 0) == 0));
+  }
+  REQUIRE(tenuki.send("protocol_version") == "2");
+}
+
+TEST_CASE("gtp agent: bad engine commands give clear errors", "[gtp]") {
+  auto game = make_game("go(size=9)");
+  REQUIRE_THROWS_WITH(make_agent("gtp", *game, 1), Catch::Matchers::Contains("needs cmd"));
+  REQUIRE_THROWS_WITH(make_agent("gtp(cmd=\"x\",rows=middle)", *game, 1),
+                      Catch::Matchers::Contains("bottom, top"));
+  auto agent = make_agent("gtp(cmd=\"/nonexistent/engine\",timeout=2)", *game, 1);
+  auto state = game->new_initial_state();
+  REQUIRE_THROWS_AS(
+      [&] {
+        agent->new_game(*game);
+        agent->select_action(*state);
+      }(),
+      std::runtime_error);
+}
