@@ -1,5 +1,7 @@
 #include "agents/agent.h"
 #include "agents/gtp_agent.h"
+#include "agents/net_agent.h"
+#include "agents/policy_agent.h"
 #include "agents/random_agent.h"
 #include "agents/search_agent.h"
 #include "envs/spec.h"
@@ -31,6 +33,10 @@ std::unique_ptr<Agent> make_agent(const std::string& text, const Game& game, uin
     agent = std::make_unique<RandomAgent>(seed);
   } else if (spec.name() == "mcts") {
     agent = make_rollout_mcts_agent(spec, seed);
+  } else if (spec.name() == "net") {
+    agent = make_net_agent(spec, seed);
+  } else if (spec.name() == "policy") {
+    agent = make_policy_agent(spec, game, seed);
   } else if (spec.name() == "gtp") {
     agent = make_gtp_agent(spec);
   } else {
@@ -44,7 +50,8 @@ std::unique_ptr<Agent> make_agent(const std::string& text, const Game& game, uin
 std::string describe_agents() {
   return "random (uniform random legal moves); mcts(playouts=1000,rollouts=1,...) (MCTS with "
          "random rollouts; any search option); gtp(cmd=\"ENGINE\",rows=bottom|top,passes=play|skip,timeout=60) "
-         "(an external GTP engine)";
+         "(an external GTP engine); policy(model=PATH,temperature=0) (the network's move); "
+         "net(model=PATH,visits=200,...) (network + MCTS)";
 }
 
 }  // namespace tenuki

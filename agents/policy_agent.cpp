@@ -5,9 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "agents/checkpoint.h"
-#include "agents/network.h"
-#include "agents/torch_evaluator.h"
+#include "agents/net_agent.h"
 
 namespace tenuki {
 
@@ -50,26 +48,8 @@ Action PolicyAgent::select_action(const State& state) {
 }
 
 std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed) {
-  const std::string model = spec.get_string("model", "");
-  if (model.empty()) throw SpecError("policy agent needs model=PATH (a checkpoint) in '" +
-                                     spec.text() + "'");
   const double temperature = spec.get_double("temperature", 0.0, 0.0, 100.0);
-  DeviceOptions options;
-  options.device = spec.get_choice("device", "cpu", {"cpu", "cuda", "auto"});
-  options.threads = spec.get_int("threads", 0, 0, 1024);
-  const std::string dtype = spec.get_choice("dtype", "float32", {"float32", "bfloat16", "half"});
-  options.dtype = parse_net_dtype(dtype);
-  std::shared_ptr<PolicyValueNet> net;
-  try {
-    net = load_checkpoint(model, options);
-  } catch (const std::invalid_argument& e) {
-    throw SpecError(std::string("policy agent: ") + e.what());
-  } catch (const std::runtime_error& e) {
-    if (dynamic_cast<const CheckpointError*>(&e) != nullptr) throw;
-    throw SpecError(std::string("policy agent: ") + e.what());
-  }
-  std::shared_ptr<Evaluator> evaluator = make_torch_evaluator(net, TorchEvaluatorOptions{1});
-  return std::make_unique<PolicyAgent>(spec.text(), std::move(evaluator), temperature, seed);
+  return std::make_unique<PolicyAgent>(spec.text(), load_net_evaluator(spec), temperature, seed);
 }
 
 }  // namespace tenuki

@@ -29,10 +29,10 @@ class PolicyAgent : public Agent {
   Rng rng_;
 };
 
-// `policy(model=PATH, temperature=0, device=cpu|cuda|auto, threads=0, dtype=float32)`: loads the
-// checkpoint at PATH (agents/checkpoint.h) and plays its policy. threads = 0 keeps LibTorch's
-// setting. Reads the spec's options but leaves check_all_used() to the caller. Throws SpecError
-// for a missing model or a bad option, CheckpointError when the checkpoint does not load.
+// `policy(model=PATH, temperature=0, ...)`: loads the checkpoint at PATH with the options of
+// load_net_evaluator (agents/net_agent.h) and plays its policy. Reads the spec's options but
+// leaves check_all_used() to the caller. Throws SpecError for a missing model or a bad option,
+// CheckpointError when the checkpoint does not load.
 std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed);
 
 }  // namespace tenuki

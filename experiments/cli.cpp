@@ -5,11 +5,15 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "agents/agent.h"
 #include "agents/evaluator.h"
+#include "agents/checkpoint.h"
 #include "agents/mcts.h"
+#include "agents/net_agent.h"
+#include "agents/network.h"
 #include "envs/encoding.h"
 #include "envs/go/go_game.h"
 #include "envs/go/sgf.h"
@@ -19,6 +23,8 @@
 #include "experiments/bench_net.h"
 #include "experiments/gtp_engine.h"
 #include "experiments/match.h"
+#include "experiments/tournament_cli.h"
+#include "experiments/train_cli.h"
 
 namespace tenuki {
 namespace {
@@ -38,10 +44,17 @@ commands:
                                  play agents against each other, colours alternating
   bench rules [GAME] [--seconds S]
                                  random playouts per second on one thread (all games if none)
-  bench mcts [GAME] [--evaluator uniform|hash|rollout] [--playouts N] [--leaves K] [--seconds S]
+  bench mcts [GAME] [--evaluator uniform|hash|rollout | --model CKPT --threads T] [--playouts N]
+             [--leaves K] [--seconds S]
                                  search simulations per second on one thread
   bench net [--blocks B --channels C --sizes 9,19 --batches 1,8,32,128 --threads T --dtype D]
                                  network forward throughput (positions per second)
+  train CONFIG.json --out RUN_DIR [--budget-games N --budget-steps N --budget-minutes M]
+                                 self-play training; the same command resumes a stopped run
+  tournament GAME --agents A,B,C [--format round-robin|gauntlet] [--games-per-pair N]
+             [--concurrency K] [--out DIR]   rated tournament (see README)
+  net-init OUT.ckpt [--game GAME] [--blocks B] [--channels C] [--seed S] [--config JSON]
+                                 write a randomly initialised network checkpoint
   gtp --agent SPEC [--game GAME] [--seed S]
                                  speak GTP version 2 on stdin/stdout
   encoding GAME [--moves N] [--seed S]
@@ -139,9 +152,13 @@ int cmd_play(const Args& args, std::ostream& out, std::ostream& err) {
 int cmd_bench_mcts(const Args& args, std::ostream& out) {
   const auto& pos = args.positional();
   auto game = make_game(pos.size() > 1 ? pos[1] : "go(size=9)");
-  const std::string kind = args.get("evaluator", "uniform");
-  std::unique_ptr<Evaluator> evaluator;
-  if (kind == "uniform") {
+  std::string kind = args.get("evaluator", "uniform");
+  std::shared_ptr<Evaluator> evaluator;
+  if (args.has("model")) {
+    kind = "net(" + args.get("model", "") + ")";
+    evaluator = load_net_evaluator(Spec::parse(Spec::format(
+        "net", {{"model", args.get("model", "")}, {"threads", args.get("threads", "2")}})));
+  } else if (kind == "uniform") {
     evaluator = make_uniform_evaluator();
   } else if (kind == "hash") {
     evaluator = make_hash_random_evaluator(1);
@@ -173,6 +190,29 @@ int cmd_bench_mcts(const Args& args, std::ostream& out) {
       << config.leaves_per_batch << " leaves/batch: " << std::fixed << std::setprecision(0)
       << simulations / secs << " simulations/s (" << searches << " searches in "
       << std::setprecision(1) << secs << " s, one thread)\n";
+  return 0;
+}
+
+int cmd_net_init(const Args& args, std::ostream& out) {
+  if (args.positional().size() != 1) throw UsageError("usage: tenuki net-init OUT.ckpt [--game G]");
+  NetworkConfig config;
+  if (args.has("config")) {
+    try {
+      config = nlohmann::json::parse(args.get("config", "{}")).get<NetworkConfig>();
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("--config: ") + e.what());
+    }
+  }
+  config.blocks = static_cast<int>(args.get_int("blocks", config.blocks, 1, 64));
+  config.channels = static_cast<int>(args.get_int("channels", config.channels, 8, 1024));
+  auto game = make_game(args.get("game", "go(size=9)"));
+  PolicyValueNet net(config, static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62)));
+  CheckpointMeta meta;
+  meta.game_spec = game->spec();
+  meta.derivation = "random initialisation";
+  save_checkpoint(args.positional()[0], net, meta);
+  out << "wrote " << args.positional()[0] << ": " << config.summary() << ", "
+      << net.parameter_count() << " parameters, for " << game->spec() << "\n";
   return 0;
 }
 
@@ -248,12 +288,15 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       return cmd_play(Args(rest, {"agents", "games", "seed", "sgf"}, {"show", "json"}), out, err);
     }
     if (command == "bench") {
-      return cmd_bench(Args(rest,
-                            {"seconds", "evaluator", "playouts", "leaves", "blocks", "channels",
-                             "sizes", "batches", "threads", "dtype", "device"},
-                            {}),
-                       out);
+      std::set<std::string> flags = bench_net_flags();
+      flags.insert({"seconds", "evaluator", "playouts", "leaves", "model", "visits", "threads"});
+      return cmd_bench(Args(rest, flags, {}), out);
     }
+    if (command == "net-init") {
+      return cmd_net_init(Args(rest, {"game", "blocks", "channels", "seed", "config"}, {}), out);
+    }
+    if (command == "train") return cmd_train(rest, out, err);
+    if (command == "tournament") return cmd_tournament(rest, out, err);
     if (command == "gtp") return cmd_gtp(Args(rest, {"agent", "game", "seed"}, {}), std::cin, out);
     if (command == "encoding") return cmd_encoding(Args(rest, {"moves", "seed"}, {}), out);
     err << "tenuki: unknown command '" << command << "'\n" << kUsage;

@@ -1,6 +1,8 @@
 // Go rules on ASCII boards: captures, ko, superko, suicide, scoring, Atari Go, undo and hashing.
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -543,4 +545,70 @@ TEST_CASE("go: game planes", "[go]") {
   float total = 0;
   for (float v : big) total += v;
   CHECK(total == 0.0f);
+}
+
+namespace {
+
+// Reference legality for positional superko, with none of GoState's shortcuts: play the move on
+// a copy of the board and look the resulting stones up among every earlier position.
+bool reference_legal(const GoState& s, const std::vector<uint64_t>& seen, int cell) {
+  const Board& board = s.board();
+  tenuki::go::Loc l = board.loc_of_cell(cell);
+  if (board.color(l) != tenuki::go::kEmpty) return false;
+  Board after = board;
+  auto result = after.play(l, tenuki::go::color_of_player(s.current_player()));
+  if (result.suicided > 0 && !s.go_game().allow_suicide()) return false;
+  for (uint64_t h : seen) {
+    if (h == after.hash()) return false;
+  }
+  return true;
+}
+
+// Tromp-Taylor area from Board::area_owners, for comparison with Board::area_score.
+int reference_area(const Board& board) {
+  std::array<uint8_t, tenuki::go::kMaxLocs> owners;
+  board.area_owners(&owners);
+  int score = 0;
+  for (int cell = 0; cell < board.rows() * board.cols(); ++cell) {
+    uint8_t o = owners[board.loc_of_cell(cell)];
+    score += o == tenuki::go::kBlack ? 1 : o == tenuki::go::kWhite ? -1 : 0;
+  }
+  return score;
+}
+
+}  // namespace
+
+TEST_CASE("go: superko shortcuts and area scoring agree with a brute-force reference", "[go]") {
+  Rng rng(99);
+  for (const char* options : {"size=2", "size=3", "size=4", "rows=3,cols=5", "size=5",
+                              "size=2,suicide=true", "size=3,suicide=true",
+                              "size=4,suicide=true", "size=7,suicide=true", "size=9"}) {
+    auto game = make_go(std::string(options) + ",max_moves=200");
+    CAPTURE(options);
+    int checked = 0;
+    for (int g = 0; g < 30; ++g) {
+      auto s = game->new_go_state();
+      std::vector<uint64_t> seen = {s->board().hash()};
+      while (!s->is_terminal()) {
+        for (int cell = 0; cell < game->num_cells(); ++cell) {
+          CAPTURE(s->move_number(), cell);
+          REQUIRE(s->is_legal(cell) == reference_legal(*s, seen, cell));
+          ++checked;
+        }
+        REQUIRE(s->board().area_score() == reference_area(s->board()));
+        // Mix the playout policy with uniform legal moves (which fill eyes and commit suicide).
+        Action a;
+        if (rng.below(2) == 0) {
+          a = s->sample_playout_action(rng);
+        } else {
+          auto legal = s->legal_actions();
+          a = legal[rng.below(static_cast<uint32_t>(legal.size()))];
+        }
+        s->apply_action(a);
+        if (a != game->pass_action()) seen.push_back(s->board().hash());
+        if (s->move_number() % 7 == 0) REQUIRE(s->board().check_invariants().empty());
+      }
+    }
+    CHECK(checked > 0);
+  }
 }

@@ -154,19 +154,6 @@ uint64_t Board::hash_after(Loc l, Color c) const {
   return h;
 }
 
-bool Board::is_eye_like_diagonals(Loc l, Color c) const {
-  const Color opp = opponent(c);
-  int opp_diagonals = 0;
-  int wall_diagonals = 0;
-  const int diagonals[4] = {-stride_ - 1, -stride_ + 1, stride_ - 1, stride_ + 1};
-  for (int off : diagonals) {
-    Color dc = static_cast<Color>(color_[l + off]);
-    opp_diagonals += dc == opp;
-    wall_diagonals += dc == kWall;
-  }
-  return opp_diagonals + (wall_diagonals > 0 ? 1 : 0) < 2;
-}
-
 void Board::put_stone(Loc l, Color c) {
   color_[l] = c;
   hash_ ^= kZobrist.stone[c][l];
@@ -193,8 +180,27 @@ void Board::put_stone(Loc l, Color c) {
   }
   chains_[l] = Chain{sum, sum_sq, static_cast<int16_t>(libs), 1};
   chains_[0].libs = kScratchLibs;  // never reads as "captured" or "in atari"
+  if (neighbour_count(l, c) == 0) return;
+  // The stone joins the first friendly neighbour's chain directly (no relabelling); any other
+  // friendly chain is merged into that one.
+  Loc h = kNullLoc;
   for (Loc n : nbrs) {
-    if (color_[n] == c && head_[n] != head_[l]) merge_chains(head_[l], head_[n]);
+    if (color_[n] != c) continue;
+    const Loc hn = head_[n];
+    if (h == kNullLoc) {
+      h = hn;
+      head_[l] = static_cast<int16_t>(h);
+      next_[l] = next_[h];
+      next_[h] = static_cast<int16_t>(l);
+      Chain& ch = chains_[h];
+      ch.libs = static_cast<int16_t>(ch.libs + libs);
+      ch.size++;
+      ch.lib_sum += sum;
+      ch.lib_sum_sq += sum_sq;
+    } else if (hn != h) {
+      merge_chains(h, hn);
+      h = head_[l];
+    }
   }
 }
 
@@ -249,11 +255,13 @@ MoveResult Board::play(Loc l, Color c) {
   put_stone(l, c);
   const Color opp = opponent(c);
   Loc last_captured = kNullLoc;
-  for (int off : neighbour_offsets_) {
-    Loc n = l + off;
-    if (chains_[head_[n]].libs == 0 && color_[n] == opp) {
-      result.captured += remove_chain(head_[n]);
-      last_captured = n;
+  if (neighbour_count(l, opp) > 0) {
+    for (int off : neighbour_offsets_) {
+      Loc n = l + off;
+      if (chains_[head_[n]].libs == 0 && color_[n] == opp) {
+        result.captured += remove_chain(head_[n]);
+        last_captured = n;
+      }
     }
   }
   const Chain& own = chains_[head_[l]];

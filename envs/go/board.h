@@ -1,7 +1,8 @@
 #pragma once
 // Fast Go board core: stones, chains, captures and Zobrist hashing for one position. It knows
-// nothing of history, ko, superko, passes, scoring rules beyond Tromp-Taylor area counting, or
-// whose turn it is; envs/go/go_game.h builds the rules on top.
+// nothing of history (beyond has_lost_stone's record of where stones were removed), ko,
+// superko, passes, scoring rules beyond Tromp-Taylor area counting, or whose turn it is;
+// envs/go/go_game.h builds the rules on top.
 //
 // Layout: a padded 1-D array (after KataGo). A cell (r, c) of a rows x cols board (row 0 at the
 // top) lives at Loc (c + 1) + (r + 1) * stride with stride = cols + 1; the extra column and rows
@@ -115,7 +116,7 @@ class Board {
   // Loc of a GTP vertex such as "C4" (rows counted from the bottom); throws on a bad name.
   Loc loc_from_string(std::string_view vertex) const;
 
-  Color color(Loc l) const { return static_cast<Color>(color_[l]); }
+  Color color(Loc l) const { return color_[l]; }
   bool is_on_board(Loc l) const {
     return l > 0 && l < kMaxLocs && color_[l] != kWall;
   }
@@ -249,7 +250,14 @@ class Board {
     empties_[i] = static_cast<int16_t>(last);
     empty_index_[last] = static_cast<int16_t>(i);
   }
-  bool is_eye_like_diagonals(Loc l, Color c) const;
+  bool is_eye_like_diagonals(Loc l, Color c) const {
+    const Color opp = opponent(c);
+    const Color d[4] = {color_[l - stride_ - 1], color_[l - stride_ + 1], color_[l + stride_ - 1],
+                        color_[l + stride_ + 1]};
+    const int opp_diagonals = (d[0] == opp) + (d[1] == opp) + (d[2] == opp) + (d[3] == opp);
+    const bool edge = (d[0] == kWall) | (d[1] == kWall) | (d[2] == kWall) | (d[3] == kWall);
+    return opp_diagonals + (edge ? 1 : 0) < 2;
+  }
   void put_stone(Loc l, Color c);
   void merge_chains(Loc a_head, Loc b_head);
   // Removes the chain with head h; returns the number of stones.
@@ -262,7 +270,7 @@ class Board {
   uint64_t hash_ = 0;
   int num_empty_ = 0;
   int num_stones_[3] = {0, 0, 0};
-  std::array<uint8_t, kMaxLocs> color_;
+  std::array<Color, kMaxLocs> color_;  // Color, not uint8_t: stores must not alias everything
   std::array<int16_t, kMaxLocs> head_;  // chain head of a stone; 0 for empty points and walls
   std::array<int16_t, kMaxLocs> next_;  // circular list of a chain's stones
   std::array<Chain, kMaxLocs> chains_;  // valid at chain heads; chains_[0] is scratch

@@ -158,6 +158,9 @@ GoState::GoState(std::shared_ptr<const GoGame> game)
 GoState::GoState(std::shared_ptr<const GoGame> game, const go::Board& setup, int player_to_move)
     : State(game),
       go_game_(game.get()),
+      positional_superko_(game->positional_superko()),
+      allow_suicide_(game->allow_suicide()),
+      max_moves_(game->max_moves()),
       initial_board_(std::make_shared<const go::Board>(setup)),
       initial_player_(player_to_move),
       board_(setup),
@@ -168,8 +171,9 @@ GoState::GoState(std::shared_ptr<const GoGame> game, const go::Board& setup, int
   if (player_to_move != 0 && player_to_move != 1) {
     throw std::invalid_argument("GoState: player to move must be 0 or 1");
   }
-  if (go_game_->positional_superko()) {
-    seen_positions_.reserve(game->num_cells() + 40);
+  if (positional_superko_) {
+    // Room for most games without growing (a random 9x9 game has ~110 positions, at most 244).
+    seen_positions_.reserve(2 * game->num_cells() + 1);
     remember_position();
   }
 }
@@ -221,20 +225,22 @@ std::unique_ptr<GoState> GoState::from_setup(const std::shared_ptr<const Game>& 
 
 inline bool GoState::is_legal_placement(go::Loc l, go::Color c) const {
   if (board_.color(l) != go::kEmpty || l == ko_loc_) return false;
-  // Whether the move captures matters only for suicide (impossible next to an empty point) and
-  // for the superko test, which only moves onto a point that has lost a c stone need.
-  const bool superko_possible = go_game_->positional_superko() && board_.has_lost_stone(l, c);
+  // A non-suicidal placement leaves a c stone at l, and no earlier position had one there unless
+  // it was removed since (go::Board::has_lost_stone): only then can it repeat a position. Whether
+  // the move captures matters only for suicide (impossible next to an empty point) and for that
+  // superko test.
+  const bool superko = positional_superko_;
+  const bool lost_stone = superko && board_.has_lost_stone(l, c);
   bool captures = false, suicide = false;
   if (board_.neighbour_count(l, go::kEmpty) == 0) {
     suicide = board_.is_surrounded_suicide(l, c, &captures);
-    if (suicide && !go_game_->allow_suicide()) return false;
-  } else if (superko_possible) {
+    if (suicide && !allow_suicide_) return false;
+  } else if (lost_stone) {
     captures = board_.would_capture(l, c);
   }
-  // No earlier position has a c stone at l unless one was removed from l since (see
-  // go::Board::has_lost_stone).
-  if (!superko_possible) return true;
-  if (captures || suicide) return !seen_positions_.contains(board_.hash_after(l, c));
+  if (suicide) return !superko || !seen_positions_.contains(board_.hash_after(l, c));
+  if (!lost_stone) return true;
+  if (captures) return !seen_positions_.contains(board_.hash_after(l, c));
   // A plain placement adds a stone; no earlier position had that many stones.
   int stones_after = board_.num_stones(go::kBlack) + board_.num_stones(go::kWhite) + 1;
   if (stones_after > max_seen_stones_) return true;
@@ -266,7 +272,7 @@ void GoState::legal_actions(std::vector<Action>* out) const {
 
 bool GoState::is_terminal() const {
   return capture_winner_ >= 0 || consecutive_passes_ >= 2 ||
-         move_number() >= go_game_->max_moves();
+         move_number() >= max_moves_;
 }
 
 std::array<double, kNumPlayers> GoState::returns() const {
@@ -380,7 +386,7 @@ void GoState::play_unchecked(Action action) {
     captures_[1 - player] += result.suicided;
     ko_loc_ = result.ko_loc;
     consecutive_passes_ = 0;
-    if (go_game_->positional_superko()) remember_position();
+    if (positional_superko_) remember_position();
     if (go_game_->atari_go() && capture_winner_ < 0) {
       if (result.captured > 0) {
         capture_winner_ = player;
@@ -402,7 +408,7 @@ bool GoState::do_apply_action(Action action) {
 
 void GoState::do_undo_action(Action action) {
   verified_action_ = -1;
-  if (go_game_->positional_superko() && action != game().pass_action()) {
+  if (positional_superko_ && action != game().pass_action()) {
     seen_positions_.erase(board_.hash());
   }
   board_ = *initial_board_;
@@ -412,7 +418,7 @@ void GoState::do_undo_action(Action action) {
   captures_[0] = captures_[1] = 0;
   capture_winner_ = -1;
   max_seen_stones_ = 0;
-  if (go_game_->positional_superko()) remember_position();
+  if (positional_superko_) remember_position();
   // Replaying re-inserts hashes that are already in the set; PositionSet::insert ignores them.
   for (Action a : history()) play_unchecked(a);
 }

@@ -165,6 +165,10 @@ class GoState : public State {
   void play_unchecked(Action action);
 
   const GoGame* go_game_;
+  // Copies of the game's options read on every move (saves a pointer chase).
+  bool positional_superko_;
+  bool allow_suicide_;
+  int max_moves_;
   std::shared_ptr<const go::Board> initial_board_;
   int initial_player_;
   go::Board board_;

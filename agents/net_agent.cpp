@@ -1,0 +1,44 @@
+#include "agents/net_agent.h"
+
+#include "agents/checkpoint.h"
+#include "agents/network.h"
+#include "agents/search_agent.h"
+#include "agents/torch_evaluator.h"
+#include "envs/spec.h"
+
+namespace tenuki {
+
+std::shared_ptr<Evaluator> load_net_evaluator(const Spec& spec) {
+  const std::string model = spec.get_string("model", "");
+  if (model.empty()) {
+    throw SpecError("in '" + spec.text() + "': " + spec.name() + " needs model=PATH (a checkpoint)");
+  }
+  DeviceOptions options;
+  options.device = spec.get_choice("device", "cpu", {"cpu", "cuda", "auto"});
+  options.threads = spec.get_int("threads", 0, 0, 1024);
+  try {
+    options.dtype = parse_net_dtype(spec.get_choice("dtype", "float32", {"float32", "bfloat16", "half"}));
+  } catch (const std::invalid_argument& e) {
+    throw SpecError(std::string("in '") + spec.text() + "': " + e.what());
+  }
+  const int max_batch = spec.get_int("max_batch", 256, 1, 65536);
+  std::shared_ptr<PolicyValueNet> net;
+  try {
+    net = load_checkpoint(model, options);
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw SpecError("in '" + spec.text() + "': " + e.what());
+  }
+  return make_torch_evaluator(net, TorchEvaluatorOptions{max_batch});
+}
+
+std::unique_ptr<Agent> make_net_agent(const Spec& spec, uint64_t seed) {
+  SearchConfig config;
+  config.playouts = spec.get_int("visits", 200, 1, 100000000);
+  config.seed = seed;
+  apply_search_options(spec, &config);
+  return std::make_unique<SearchAgent>(spec.text(), config, load_net_evaluator(spec));
+}
+
+}  // namespace tenuki

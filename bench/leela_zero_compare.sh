@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Side-by-side search speed: Leela Zero 0.17 (`leelaz --cpu-only --benchmark`) against tenuki's
+# network + MCTS, both with a random-weight 6-block, 64-filter network on 19x19 Go, the same
+# number of visits and the same number of threads. Prints both rates and their ratio.
+#   bench/leela_zero_compare.sh [BUILD_DIR] [VISITS] [THREADS]
+set -euo pipefail
+build=${1:-build}
+visits=${2:-800}
+threads=${3:-2}
+leelaz=$(command -v leelaz || echo /usr/games/leelaz)
+[ -x "$leelaz" ] || { echo "leelaz not found (apt-get install leela-zero)" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$build"/tenuki bench net --lz-weights "$work/lz_6x64.txt" --blocks 6 --channels 64 >/dev/null
+"$build"/tenuki net-init "$work/tenuki_6x64.ckpt" --game 'go(size=19)' --blocks 6 --channels 64 >/dev/null
+
+echo "== Leela Zero 0.17: -t $threads -v $visits, 6x64 random weights, 19x19"
+lz_out=$("$leelaz" --cpu-only --benchmark -t "$threads" -v "$visits" -w "$work/lz_6x64.txt" 2>&1 || true)
+echo "$lz_out" | grep -E "visits, .* n/s" | tail -1
+lz_rate=$(echo "$lz_out" | grep -E "visits, .* n/s" | tail -1 | sed -E 's/.* ([0-9.]+) n\/s.*/\1/')
+
+echo "== tenuki: $threads LibTorch threads, $visits playouts per search, 6x64, 19x19"
+for leaves in 8 16; do
+  line=$("$build"/tenuki bench mcts 'go(size=19)' --model "$work/tenuki_6x64.ckpt" \
+    --threads "$threads" --playouts "$visits" --leaves "$leaves" --seconds 20)
+  echo "$line"
+  rate=$(echo "$line" | sed -E 's/.*: ([0-9]+) simulations\/s.*/\1/')
+  awk -v a="$rate" -v b="$lz_rate" -v l="$leaves" \
+    'BEGIN { if (b > 0) printf "ratio tenuki/leelaz (leaves/batch %d): %.2f\n", l, a / b }'
+done

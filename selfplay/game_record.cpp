@@ -1,0 +1,124 @@
+#include "selfplay/game_record.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace tenuki {
+
+int GameRecord::training_positions() const {
+  int n = 0;
+  for (uint8_t f : full_search) n += f ? 1 : 0;
+  return n;
+}
+
+std::string record_to_json_line(const GameRecord& r) {
+  nlohmann::json j;
+  j["game"] = r.game_spec;
+  j["moves"] = r.moves;
+  nlohmann::json policies = nlohmann::json::array();
+  for (const auto& p : r.policies) {
+    nlohmann::json flat = nlohmann::json::array();
+    for (const auto& [a, prob] : p) {
+      flat.push_back(a);
+      flat.push_back(std::round(static_cast<double>(prob) * 1e5) / 1e5);
+    }
+    policies.push_back(std::move(flat));
+  }
+  j["policy"] = std::move(policies);
+  j["full"] = r.full_search;
+  nlohmann::json values = nlohmann::json::array();
+  for (float v : r.root_values) values.push_back(std::round(static_cast<double>(v) * 1e4) / 1e4);
+  j["value"] = std::move(values);
+  j["result"] = r.result;
+  j["resigned"] = r.resigned;
+  return j.dump();
+}
+
+GameRecord record_from_json_line(const std::string& line) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("bad JSON: ") + e.what());
+  }
+  try {
+    GameRecord r;
+    r.game_spec = j.at("game").get<std::string>();
+    r.moves = j.at("moves").get<std::vector<Action>>();
+    for (const auto& flat : j.at("policy")) {
+      if (!flat.is_array() || flat.size() % 2 != 0) {
+        throw std::invalid_argument("policy entries must be flat (action, probability) pairs");
+      }
+      std::vector<std::pair<Action, float>> p;
+      for (size_t k = 0; k < flat.size(); k += 2) {
+        p.emplace_back(flat[k].get<Action>(), flat[k + 1].get<float>());
+      }
+      r.policies.push_back(std::move(p));
+    }
+    r.full_search = j.at("full").get<std::vector<uint8_t>>();
+    r.root_values = j.value("value", std::vector<float>(r.moves.size(), 0.0f));
+    r.result = j.at("result").get<double>();
+    r.resigned = j.value("resigned", false);
+    if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
+        r.root_values.size() != r.moves.size()) {
+      throw std::invalid_argument("moves, policy, full and value must have equal lengths");
+    }
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("bad record: ") + e.what());
+  }
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
+    out << contents;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error("error writing '" + tmp + "'");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  }
+}
+
+void write_records_file(const std::string& path, const std::vector<GameRecord>& records) {
+  std::string text;
+  for (const auto& r : records) {
+    text += record_to_json_line(r);
+    text += '\n';
+  }
+  write_file_atomically(path, text);
+}
+
+std::vector<GameRecord> read_records_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read game records '" + path + "'");
+  std::vector<GameRecord> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    try {
+      out.push_back(record_from_json_line(line));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace tenuki

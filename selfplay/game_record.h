@@ -1,0 +1,48 @@
+#pragma once
+// Self-play game records: everything training needs to rebuild its samples, in JSON Lines (one
+// game per line) so that records are readable by other tools. A line looks like
+//   {"game":"tictactoe","moves":[4,0,8],"policy":[[4,0.91,0,0.09],[0,1.0],[8,1.0]],
+//    "full":[1,1,0],"value":[0.12,-0.3,0.9],"result":1,"resigned":false}
+// where policy[i] is move i's sparse search policy target as flat (action, probability) pairs,
+// full[i] says whether move i had a full search (only those are trained on), value[i] is the
+// search's root value for the mover, and result is the final return of player 0 (+1/0/-1).
+// Free functions; thread-safe (no shared state).
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "envs/game.h"
+
+namespace tenuki {
+
+struct GameRecord {
+  std::string game_spec;
+  std::vector<Action> moves;
+  // Per move: (action, probability) pairs with probability > 0.
+  std::vector<std::vector<std::pair<Action, float>>> policies;
+  std::vector<uint8_t> full_search;
+  std::vector<float> root_values;
+  double result = 0;  // return of player 0
+  bool resigned = false;
+
+  // Number of moves with a full search (the training positions of this game).
+  int training_positions() const;
+};
+
+// One JSON line (no newline).
+std::string record_to_json_line(const GameRecord& record);
+// Throws std::invalid_argument for a malformed line.
+GameRecord record_from_json_line(const std::string& line);
+
+// Writes records to `path` atomically (temporary file beside it, then rename). Throws
+// std::runtime_error on I/O failure.
+void write_records_file(const std::string& path, const std::vector<GameRecord>& records);
+// Reads every record of a file. Throws std::runtime_error naming the file and line.
+std::vector<GameRecord> read_records_file(const std::string& path);
+
+// Writes `contents` to `path` atomically (temporary file, flush, rename). Throws
+// std::runtime_error.
+void write_file_atomically(const std::string& path, const std::string& contents);
+
+}  // namespace tenuki

@@ -1,0 +1,81 @@
+#include "selfplay/selfplay_worker.h"
+
+#include <stdexcept>
+
+namespace tenuki {
+
+SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchConfig& search,
+                               SelfPlayWorkerOptions options, Evaluator& evaluator,
+                               RateController& rate, GameSink sink)
+    : game_(std::move(game)), search_(search), options_(options), evaluator_(evaluator),
+      rate_(rate), sink_(std::move(sink)) {
+  if (options_.games < 1) throw std::invalid_argument("SelfPlayWorker: games must be >= 1");
+  slots_.resize(static_cast<size_t>(options_.games));
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    SearchConfig config = search_;
+    config.seed = options_.seed * 0x9E3779B97F4A7C15ull + i * 7919 + 1;
+    slots_[i].tree = std::make_unique<Mcts>(config);
+  }
+}
+
+void SelfPlayWorker::start_game(Slot& slot) {
+  slot.state = game_->new_initial_state();
+  slot.record = GameRecord{};
+  slot.record.game_spec = game_->spec();
+  // A fresh tree per game (the tree's move-choice generator keeps advancing).
+  slot.tree->set_root(*slot.state);
+  slot.searching = true;
+}
+
+void SelfPlayWorker::finish_game(Slot& slot, double result_player0, bool resigned) {
+  slot.record.result = result_player0;
+  slot.record.resigned = resigned;
+  sink_(std::move(slot.record));
+  slot.searching = false;
+}
+
+bool SelfPlayWorker::play_move(Slot& slot) {
+  SearchResult r = slot.tree->result();
+  const int mover = slot.state->current_player();
+  if (r.resign) {
+    finish_game(slot, mover == 0 ? -1.0 : 1.0, true);
+    return true;
+  }
+  std::vector<std::pair<Action, float>> sparse;
+  for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {
+    if (r.policy_target[a] > 0) sparse.emplace_back(a, r.policy_target[a]);
+  }
+  slot.record.moves.push_back(r.action);
+  slot.record.policies.push_back(std::move(sparse));
+  slot.record.full_search.push_back(r.full_search ? 1 : 0);
+  slot.record.root_values.push_back(r.root_value);
+  slot.state->apply_action(r.action);
+  if (slot.state->is_terminal()) {
+    finish_game(slot, slot.state->returns()[0], false);
+    return true;
+  }
+  if (options_.max_moves > 0 && slot.state->move_number() >= options_.max_moves) {
+    finish_game(slot, 0.0, false);
+    return true;
+  }
+  slot.tree->set_root(*slot.state);
+  return false;
+}
+
+void SelfPlayWorker::run(const std::atomic<bool>& stop) {
+  for (auto& slot : slots_) start_game(slot);
+  while (rate_.wait_selfplay(stop)) {
+    auto batch = evaluator_.new_batch();
+    for (auto& slot : slots_) slot.tree->gather(*batch);
+    if (batch->size() > 0) batch->compute();
+    for (auto& slot : slots_) {
+      slot.tree->backup(*batch);
+      if (slot.tree->done()) {
+        if (play_move(slot)) start_game(slot);
+      }
+    }
+    iterations_.fetch_add(1);
+  }
+}
+
+}  // namespace tenuki

@@ -1,0 +1,65 @@
+#pragma once
+// A self-play worker: one thread drives many games in lock-step (after lc0's MultiSelfPlayGames):
+// each step gathers leaves from every game's search tree into one evaluator batch, computes it
+// once, then backs up every tree and plays the moves of finished searches. Finished games are
+// handed to a sink as GameRecords.
+//
+// Thread-safety: a worker is used by one thread (run()); distinct workers run concurrently over a
+// thread-safe Evaluator, RateController and sink.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "agents/evaluator.h"
+#include "agents/mcts.h"
+#include "envs/game.h"
+#include "selfplay/game_record.h"
+#include "selfplay/rate_controller.h"
+
+namespace tenuki {
+
+struct SelfPlayWorkerOptions {
+  int games = 64;      // concurrent games, >= 1
+  int max_moves = 0;   // adjudicate a draw after this many moves; 0 = never
+  uint64_t seed = 1;   // seeds the games' searches
+};
+
+// Called from the worker's thread for every finished game; must be thread-safe across workers.
+using GameSink = std::function<void(GameRecord&&)>;
+
+class SelfPlayWorker {
+ public:
+  // Borrows `evaluator` and `rate` (they must outlive run()).
+  SelfPlayWorker(std::shared_ptr<const Game> game, const SearchConfig& search,
+                 SelfPlayWorkerOptions options, Evaluator& evaluator, RateController& rate,
+                 GameSink sink);
+  // Plays until `stop` is set or the rate controller stops; games in progress are dropped.
+  void run(const std::atomic<bool>& stop);
+  // Lock-step iterations done (one evaluator batch each).
+  int64_t iterations() const { return iterations_.load(); }
+
+ private:
+  struct Slot {
+    std::unique_ptr<State> state;
+    std::unique_ptr<Mcts> tree;
+    GameRecord record;
+    bool searching = false;
+  };
+  void start_game(Slot& slot);
+  // Plays the result of a finished search; returns true when the game ended (and was sunk).
+  bool play_move(Slot& slot);
+  void finish_game(Slot& slot, double result_player0, bool resigned);
+
+  std::shared_ptr<const Game> game_;
+  SearchConfig search_;
+  SelfPlayWorkerOptions options_;
+  Evaluator& evaluator_;
+  RateController& rate_;
+  GameSink sink_;
+  std::vector<Slot> slots_;
+  std::atomic<int64_t> iterations_{0};
+};
+
+}  // namespace tenuki

@@ -1,0 +1,315 @@
+#include "selfplay/train_config.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "envs/spec.h"
+
+namespace tenuki {
+namespace {
+
+// Reads the keys of one JSON object, recording which were read; finish() rejects the others.
+class ObjectReader {
+ public:
+  ObjectReader(const nlohmann::json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) fail(path_.empty() ? "config" : path_, "must be a JSON object");
+  }
+
+  bool has(const std::string& key) {
+    known_.insert(key);
+    return j_.contains(key);
+  }
+  const nlohmann::json& at(const std::string& key) { return j_.at(key); }
+  std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  template <typename T>
+  void integer(const std::string& key, T* field, double min, double max) {
+    if (!has(key)) return;
+    const auto& v = j_.at(key);
+    if (!v.is_number_integer()) fail(name(key), "must be an integer, got " + v.dump());
+    range(key, v.get<double>(), min, max);
+    *field = v.get<T>();
+  }
+  void number(const std::string& key, double* field, double min, double max) {
+    if (!has(key)) return;
+    const auto& v = j_.at(key);
+    if (!v.is_number()) fail(name(key), "must be a number, got " + v.dump());
+    range(key, v.get<double>(), min, max);
+    *field = v.get<double>();
+  }
+  void boolean(const std::string& key, bool* field) {
+    if (!has(key)) return;
+    const auto& v = j_.at(key);
+    if (!v.is_boolean()) fail(name(key), "must be true or false, got " + v.dump());
+    *field = v.get<bool>();
+  }
+  void string(const std::string& key, std::string* field) {
+    if (!has(key)) return;
+    const auto& v = j_.at(key);
+    if (!v.is_string()) fail(name(key), "must be a string, got " + v.dump());
+    *field = v.get<std::string>();
+  }
+  void choice(const std::string& key, std::string* field, const std::vector<std::string>& options) {
+    string(key, field);
+    for (const auto& o : options) {
+      if (*field == o) return;
+    }
+    std::string list;
+    for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
+    fail(name(key), "'" + *field + "' is not one of: " + list);
+  }
+  void strings(const std::string& key, std::vector<std::string>* field) {
+    if (!has(key)) return;
+    const auto& v = j_.at(key);
+    if (!v.is_array()) fail(name(key), "must be an array of strings, got " + v.dump());
+    field->clear();
+    for (const auto& item : v) {
+      if (!item.is_string() || item.get<std::string>().empty()) {
+        fail(name(key), "must hold non-empty strings, got " + item.dump());
+      }
+      field->push_back(item.get<std::string>());
+    }
+  }
+
+  // Throws for every key that no getter asked about, listing the known ones.
+  void finish() const {
+    for (const auto& [key, value] : j_.items()) {
+      if (known_.count(key)) continue;
+      std::string list;
+      for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+      throw ConfigError("config: unknown key '" + name(key) + "' (known here: " + list + ")");
+    }
+  }
+
+  [[noreturn]] static void fail(const std::string& key, const std::string& what) {
+    throw ConfigError("config: " + key + " " + what);
+  }
+
+ private:
+  void range(const std::string& key, double v, double min, double max) const {
+    if (!(v >= min && v <= max)) {
+      std::ostringstream s;
+      s << "=" << v << " is outside [" << min << ", " << max << "]";
+      fail(name(key), s.str());
+    }
+  }
+
+  const nlohmann::json& j_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+// Re-throws a component parser's std::invalid_argument as ConfigError under `section`.
+template <typename F>
+void in_section(const std::string& section, F&& f) {
+  try {
+    f();
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ConfigError("config: " + section + ": " + e.what());
+  }
+}
+
+void check_spec(const std::string& key, const std::string& spec) {
+  try {
+    Spec::parse(spec);
+  } catch (const SpecError& e) {
+    throw ConfigError("config: " + key + ": " + e.what());
+  }
+}
+
+SearchConfig default_eval_search() {
+  SearchConfig s;
+  s.playouts = 32;
+  s.reuse_tree = false;
+  return s;
+}
+
+}  // namespace
+
+TrainConfig train_config_from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  c.evaluation.search = default_eval_search();
+  ObjectReader root(j, "");
+  if (!root.has("game")) ObjectReader::fail("game", "is required (a game spec, e.g. \"tictactoe\")");
+  root.string("game", &c.game);
+  check_spec("game", c.game);
+  root.integer("seed", &c.seed, 0, 9.0e15);
+  if (root.has("network")) {
+    c.network_given = true;
+    in_section("network", [&] { c.network = root.at("network").get<NetworkConfig>(); });
+  }
+  if (root.has("search")) {
+    in_section("search", [&] { c.search = search_config_from_json(root.at("search")); });
+  }
+  if (root.has("selfplay")) {
+    ObjectReader r(root.at("selfplay"), "selfplay");
+    auto& s = c.selfplay;
+    r.integer("workers", &s.workers, 1, 64);
+    r.integer("games_per_worker", &s.games_per_worker, 1, 100000);
+    r.integer("max_moves", &s.max_moves, 0, 1e6);
+    r.integer("chunk_games", &s.chunk_games, 1, 1e6);
+    r.boolean("sgf", &s.sgf);
+    r.finish();
+  }
+  if (root.has("inference")) {
+    ObjectReader r(root.at("inference"), "inference");
+    auto& s = c.inference;
+    r.string("device", &s.device);
+    r.choice("dtype", &s.dtype, {"float32", "bfloat16", "half"});
+    r.integer("threads", &s.threads, 1, 1024);
+    r.integer("max_batch", &s.max_batch, 1, 1 << 20);
+    r.number("wait_ms", &s.wait_ms, 0, 10000);
+    r.finish();
+  }
+  if (root.has("replay")) {
+    ObjectReader r(root.at("replay"), "replay");
+    auto& s = c.replay;
+    r.integer("window", &s.window, 1, 1e9);
+    r.integer("min_positions", &s.min_positions, 0, 1e9);
+    r.boolean("augment", &s.augment);
+    r.finish();
+  }
+  if (root.has("training")) {
+    ObjectReader r(root.at("training"), "training");
+    auto& t = c.training;
+    auto& l = c.loop;
+    r.string("device", &t.device);
+    r.integer("batch_size", &t.batch_size, 1, 1 << 20);
+    r.choice("optimizer", &t.optimizer, {"sgd", "adam"});
+    r.number("lr", &t.lr, 0, 10);
+    r.number("momentum", &t.momentum, 0, 0.9999);
+    r.number("weight_decay", &t.weight_decay, 0, 1);
+    r.choice("lr_schedule", &t.lr_schedule, {"constant", "step", "cosine"});
+    r.integer("lr_step_every", &t.lr_step_every, 1, 1e12);
+    r.number("lr_step_gamma", &t.lr_step_gamma, 0, 1);
+    r.integer("lr_cosine_steps", &t.lr_cosine_steps, 1, 1e12);
+    r.number("lr_min_factor", &t.lr_min_factor, 0, 1);
+    r.number("value_weight", &t.value_weight, 0, 100);
+    r.number("ownership_weight", &t.ownership_weight, 0, 100);
+    r.strings("frozen", &t.frozen);
+    if (r.has("lr_multipliers")) {
+      const auto& m = r.at("lr_multipliers");
+      if (!m.is_object()) {
+        ObjectReader::fail("training.lr_multipliers",
+                           "must be an object {\"prefix\": multiplier}, got " + m.dump());
+      }
+      for (const auto& [prefix, value] : m.items()) {
+        if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1000) {
+          ObjectReader::fail("training.lr_multipliers." + prefix,
+                             "must be a number in [0, 1000], got " + value.dump());
+        }
+        t.lr_multipliers.emplace_back(prefix, value.get<double>());
+      }
+    }
+    r.number("train_ratio", &l.train_ratio, 1e-3, 1e6);
+    r.integer("publish_every", &l.publish_every, 1, 1e9);
+    r.integer("checkpoint_every", &l.checkpoint_every, 1, 1e9);
+    r.integer("metrics_every", &l.metrics_every, 1, 1e9);
+    r.number("progress_seconds", &l.progress_seconds, 0, 1e6);
+    r.string("init_checkpoint", &l.init_checkpoint);
+    r.finish();
+  }
+  if (root.has("evaluation")) {
+    ObjectReader r(root.at("evaluation"), "evaluation");
+    auto& e = c.evaluation;
+    r.integer("every_steps", &e.every_steps, 0, 1e9);
+    r.integer("games", &e.games, 1, 1e6);
+    r.strings("agents", &e.agents);
+    for (size_t i = 0; i < e.agents.size(); ++i) {
+      check_spec("evaluation.agents[" + std::to_string(i) + "]", e.agents[i]);
+    }
+    r.choice("player", &e.player, {"net", "policy"});
+    if (r.has("search")) {
+      in_section("evaluation.search", [&] {
+        nlohmann::json s = search_config_to_json(default_eval_search());
+        for (const auto& [k, v] : r.at("search").items()) s[k] = v;
+        if (!r.at("search").is_object()) throw std::invalid_argument("expected a JSON object");
+        e.search = search_config_from_json(s);
+      });
+    }
+    r.finish();
+  }
+  if (root.has("budget")) {
+    ObjectReader r(root.at("budget"), "budget");
+    r.integer("games", &c.budget.games, 0, 9.0e15);
+    r.integer("steps", &c.budget.steps, 0, 9.0e15);
+    r.number("minutes", &c.budget.minutes, 0, 1e9);
+    r.finish();
+  }
+  root.finish();
+  if (c.loop.init_checkpoint.empty() && !c.network_given) c.network_given = true;  // defaults
+  return c;
+}
+
+nlohmann::json train_config_to_json(const TrainConfig& c) {
+  nlohmann::json j;
+  j["game"] = c.game;
+  j["seed"] = c.seed;
+  if (c.network_given) j["network"] = c.network;
+  j["search"] = search_config_to_json(c.search);
+  j["selfplay"] = {{"workers", c.selfplay.workers},
+                   {"games_per_worker", c.selfplay.games_per_worker},
+                   {"max_moves", c.selfplay.max_moves},
+                   {"chunk_games", c.selfplay.chunk_games},
+                   {"sgf", c.selfplay.sgf}};
+  j["inference"] = {{"device", c.inference.device},     {"dtype", c.inference.dtype},
+                    {"threads", c.inference.threads},   {"max_batch", c.inference.max_batch},
+                    {"wait_ms", c.inference.wait_ms}};
+  j["replay"] = {{"window", c.replay.window},
+                 {"min_positions", c.replay.min_positions},
+                 {"augment", c.replay.augment}};
+  const auto& t = c.training;
+  nlohmann::json mult = nlohmann::json::object();
+  for (const auto& [prefix, m] : t.lr_multipliers) mult[prefix] = m;
+  j["training"] = {{"device", t.device},
+                   {"batch_size", t.batch_size},
+                   {"optimizer", t.optimizer},
+                   {"lr", t.lr},
+                   {"momentum", t.momentum},
+                   {"weight_decay", t.weight_decay},
+                   {"lr_schedule", t.lr_schedule},
+                   {"lr_step_every", t.lr_step_every},
+                   {"lr_step_gamma", t.lr_step_gamma},
+                   {"lr_cosine_steps", t.lr_cosine_steps},
+                   {"lr_min_factor", t.lr_min_factor},
+                   {"value_weight", t.value_weight},
+                   {"ownership_weight", t.ownership_weight},
+                   {"frozen", t.frozen},
+                   {"lr_multipliers", mult},
+                   {"train_ratio", c.loop.train_ratio},
+                   {"publish_every", c.loop.publish_every},
+                   {"checkpoint_every", c.loop.checkpoint_every},
+                   {"metrics_every", c.loop.metrics_every},
+                   {"progress_seconds", c.loop.progress_seconds},
+                   {"init_checkpoint", c.loop.init_checkpoint}};
+  j["evaluation"] = {{"every_steps", c.evaluation.every_steps},
+                     {"games", c.evaluation.games},
+                     {"agents", c.evaluation.agents},
+                     {"player", c.evaluation.player},
+                     {"search", search_config_to_json(c.evaluation.search)}};
+  j["budget"] = {{"games", c.budget.games}, {"steps", c.budget.steps},
+                 {"minutes", c.budget.minutes}};
+  return j;
+}
+
+TrainConfig read_train_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read config file '" + path + "'");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError("config file '" + path + "' is not valid JSON: " + e.what());
+  }
+  try {
+    return train_config_from_json(j);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+}  // namespace tenuki

@@ -1,0 +1,132 @@
+#pragma once
+// The typed configuration of a self-play training run (`tenuki train CONFIG.json`), one struct per
+// component. Read from JSON with every key checked: unknown keys, wrong types and out-of-range
+// values throw ConfigError naming the dotted key (e.g. "training.lr"). Plain data: thread-safe to
+// read, not to modify concurrently.
+//
+// Example (every section optional except "game"; missing keys keep their defaults):
+//   {"game": "tictactoe", "seed": 1,
+//    "network": {"blocks": 2, "channels": 32, ...},            // agents/network.h
+//    "search": {"playouts": 64, "root_noise": true, ...},       // agents/search_config.h
+//    "selfplay": {"workers": 1, "games_per_worker": 64},
+//    "inference": {"device": "auto", "dtype": "bfloat16", "threads": 1, "wait_ms": 2},
+//    "replay": {"window": 20000, "min_positions": 1000, "augment": true},
+//    "training": {"batch_size": 128, "optimizer": "sgd", "lr": 0.02, "train_ratio": 4},
+//    "evaluation": {"every_steps": 500, "games": 20, "agents": ["random"]},
+//    "budget": {"games": 0, "steps": 2000, "minutes": 0}}
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agents/network.h"
+#include "agents/search_config.h"
+
+namespace tenuki {
+
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Self-play workers (selfplay/selfplay_worker.h).
+struct SelfPlayConfig {
+  int workers = 1;            // worker threads, each driving games_per_worker games in lock-step
+  int games_per_worker = 64;  // concurrent games per worker
+  int max_moves = 0;          // a game longer than this is adjudicated a draw; 0 = no limit
+  int chunk_games = 200;      // finished games per record file (selfplay/game_record.h)
+  bool sgf = true;            // also write SGF files for Go games
+};
+
+// The batching inference service (selfplay/batching_evaluator.h).
+struct InferenceConfig {
+  std::string device = "auto";  // cpu | cuda | cuda:N | auto
+  std::string dtype = "float32";  // float32 | bfloat16 | half
+  int threads = 1;              // LibTorch intra-op CPU threads (process-wide), >= 1
+  int max_batch = 4096;         // largest forward pass, positions
+  double wait_ms = 2.0;         // longest wait for other workers' requests once one is queued
+};
+
+// The replay buffer (selfplay/replay_buffer.h).
+struct ReplayConfig {
+  int window = 50000;          // positions kept (the newest whole games), >= 1
+  int min_positions = 2000;    // positions generated before training starts
+  bool augment = true;         // random board symmetry per sample
+};
+
+// The optimiser and losses (selfplay/trainer.h).
+struct TrainerConfig {
+  std::string device = "auto";   // where the float32 master net trains
+  int batch_size = 256;
+  std::string optimizer = "sgd";  // sgd (with momentum, Nesterov) | adam (AdamW)
+  double lr = 0.02;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  std::string lr_schedule = "constant";  // constant | step | cosine
+  int lr_step_every = 1000;       // step: multiply by lr_step_gamma every this many steps
+  double lr_step_gamma = 0.3;
+  int lr_cosine_steps = 10000;    // cosine: lr decays to lr_min_factor * lr over this many steps
+  double lr_min_factor = 0.05;
+  double value_weight = 1.0;
+  double ownership_weight = 0.0;  // ignored when the net has no ownership head
+  // Parameters whose dotted name equals a prefix or starts with prefix + "." are not trained
+  // (their batch-norm statistics are frozen too). Names: agents/network_torch.h ("stem",
+  // "block0", "block0.conv1", "value_fc2", ...).
+  std::vector<std::string> frozen;
+  // (prefix, multiplier) pairs, same matching; the longest matching prefix wins; default 1.
+  std::vector<std::pair<std::string, double>> lr_multipliers;
+};
+
+// Schedules of the training loop (selfplay/training_run.h).
+struct LoopConfig {
+  double train_ratio = 4.0;    // trainer samples consumed per new position generated, > 0
+  int publish_every = 20;      // steps between weight publications to the workers
+  int checkpoint_every = 500;  // steps between checkpoints
+  int metrics_every = 20;      // steps between metrics lines
+  double progress_seconds = 5;  // seconds between progress lines; 0 = none
+  std::string init_checkpoint;  // start from these weights ("" = from scratch)
+};
+
+// Learning curves: the current net against reference agents.
+struct EvaluationConfig {
+  int every_steps = 0;        // 0 = never
+  int games = 20;             // per reference agent, colours alternating
+  std::vector<std::string> agents;  // agent specs, e.g. "mcts(playouts=1000)"
+  std::string player = "net";  // net (search with `search`) | policy (raw policy)
+  SearchConfig search;          // playouts default 32, no noise, no temperature
+};
+
+// When the run stops; 0 = no limit on that axis. Counted over all sessions of the run.
+struct BudgetConfig {
+  int64_t games = 0;
+  int64_t steps = 0;
+  double minutes = 0;
+  bool any() const { return games > 0 || steps > 0 || minutes > 0; }
+};
+
+struct TrainConfig {
+  std::string game;   // game spec, e.g. "connect_four"
+  uint64_t seed = 1;
+  NetworkConfig network;
+  bool network_given = false;  // "network" was present (else taken from init_checkpoint)
+  SearchConfig search;
+  SelfPlayConfig selfplay;
+  InferenceConfig inference;
+  ReplayConfig replay;
+  TrainerConfig training;
+  LoopConfig loop;
+  EvaluationConfig evaluation;
+  BudgetConfig budget;
+};
+
+// Parses and validates (ranges and the game spec's syntax are checked; the game itself is built by
+// the caller). Throws ConfigError naming the key.
+TrainConfig train_config_from_json(const nlohmann::json& j);
+// Every field, so that train_config_from_json(train_config_to_json(c)) == c.
+nlohmann::json train_config_to_json(const TrainConfig& config);
+// Reads a file; throws ConfigError naming the file for unreadable files or bad JSON.
+TrainConfig read_train_config(const std::string& path);
+
+}  // namespace tenuki

@@ -1,0 +1,78 @@
+#pragma once
+// The trainer: optimiser steps on a float32 master PolicyValueNet from replay-buffer batches.
+//
+// Loss per batch (means over the batch):
+//   policy cross-entropy  -sum_a target(a) log softmax(logits)(a)
+// + value_weight * (value - z)^2          z: the game result for the player to move
+// + ownership_weight * mean_cells (ownership - final owner)^2   (only with an ownership head)
+// plus weight decay in the optimiser (SGD with Nesterov momentum, or AdamW for "adam").
+// Learning rate at step t: lr * schedule(t) * multiplier(parameter), see TrainerConfig.
+// Frozen parameters get no gradient and their modules' batch-norm statistics stay fixed.
+//
+// This header does not include LibTorch. Thread-safety: not thread-safe; one thread calls every
+// method. Readers of net() (checkpoints, weight publication) must run on that thread too, or
+// while no step is in progress.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/network.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/train_config.h"
+
+namespace tenuki {
+
+struct TrainStepStats {
+  double loss = 0;
+  double policy_loss = 0;
+  double value_loss = 0;
+  double ownership_loss = 0;
+  double policy_entropy = 0;  // mean entropy of the net's policy (nats)
+  double lr = 0;              // base learning rate used (before multipliers)
+};
+
+class Trainer {
+ public:
+  // Takes a share of `net` (float32; it is switched to training mode). Throws ConfigError for a
+  // frozen or lr-multiplier prefix that matches no parameter, std::invalid_argument for a net that
+  // is not float32.
+  Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& config);
+  ~Trainer();
+
+  TrainStepStats step(const TrainingBatch& batch);
+  int64_t steps() const { return steps_; }
+  void set_steps(int64_t steps) { steps_ = steps; }
+  // Base learning rate at step t (schedule applied, multipliers not).
+  double lr_at(int64_t step) const;
+
+  PolicyValueNet& net() { return *net_; }
+  const std::shared_ptr<PolicyValueNet>& net_ptr() const { return net_; }
+
+  // Optimiser state (momentum / Adam moments) in LibTorch's archive format, written atomically.
+  // Throws std::runtime_error on I/O failure.
+  void save_optimizer(const std::string& path) const;
+  // Returns false (optimiser unchanged) when the file is missing or does not match.
+  bool load_optimizer(const std::string& path);
+
+  // The names of the parameters that train, with their learning-rate multipliers.
+  std::vector<std::pair<std::string, double>> trainable_parameters() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<PolicyValueNet> net_;
+  TrainerConfig config_;
+  int64_t steps_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A new float32 net with `source`'s architecture and weights on `options`' device and dtype.
+std::shared_ptr<PolicyValueNet> clone_net(const PolicyValueNet& source,
+                                          const DeviceOptions& options);
+// Every parameter and buffer of `net` as float32 values, by dotted name (tests and tools).
+std::map<std::string, std::vector<float>> parameter_snapshot(const PolicyValueNet& net);
+// True when `name` equals `prefix` or starts with prefix + "." (dotted parameter names).
+bool name_has_prefix(const std::string& name, const std::string& prefix);
+
+}  // namespace tenuki

@@ -1,0 +1,449 @@
+#include "selfplay/training_run.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "agents/checkpoint.h"
+#include "envs/encoding.h"
+#include "envs/go/sgf.h"
+#include "selfplay/selfplay_worker.h"
+
+namespace tenuki {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+nlohmann::json run_state_to_json(const RunState& s) {
+  return {{"step", s.step},
+          {"games", s.games},
+          {"positions", s.positions},
+          {"samples_consumed", s.samples_consumed},
+          {"wall_seconds", s.wall_seconds},
+          {"next_chunk", s.next_chunk},
+          {"latest_checkpoint", s.latest_checkpoint}};
+}
+
+RunState run_state_from_json(const nlohmann::json& j) {
+  RunState s;
+  s.step = j.at("step").get<int64_t>();
+  s.games = j.at("games").get<int64_t>();
+  s.positions = j.at("positions").get<int64_t>();
+  s.samples_consumed = j.at("samples_consumed").get<int64_t>();
+  s.wall_seconds = j.at("wall_seconds").get<double>();
+  s.next_chunk = j.at("next_chunk").get<int64_t>();
+  s.latest_checkpoint = j.at("latest_checkpoint").get<std::string>();
+  return s;
+}
+
+// ----------------------------------------------------------------------------------------------
+// RunDirectory
+
+RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {
+  std::error_code ec;
+  for (const char* sub : {"", "/checkpoints", "/games", "/sgf"}) {
+    fs::create_directories(path_ + sub, ec);
+    if (ec) throw std::runtime_error("cannot create '" + path_ + sub + "': " + ec.message());
+  }
+}
+
+std::string RunDirectory::checkpoint_name(int64_t step) const {
+  char name[64];
+  std::snprintf(name, sizeof(name), "checkpoints/step_%08" PRId64 ".ckpt", step);
+  return name;
+}
+
+bool RunDirectory::has_state() const { return fs::exists(file("state.json")); }
+
+RunState RunDirectory::read_state() const {
+  std::ifstream in(file("state.json"));
+  if (!in) throw std::runtime_error("cannot read '" + file("state.json") + "'");
+  try {
+    nlohmann::json j;
+    in >> j;
+    return run_state_from_json(j);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("bad '" + file("state.json") + "': " + e.what());
+  }
+}
+
+void RunDirectory::write_state(const RunState& state) const {
+  write_file_atomically(file("state.json"), run_state_to_json(state).dump(2) + "\n");
+}
+
+void RunDirectory::append_metrics(const nlohmann::json& line) {
+  std::lock_guard<std::mutex> lock(metrics_mutex_);
+  std::ofstream out(file("metrics.jsonl"), std::ios::app);
+  out << line.dump() << "\n";
+}
+
+std::vector<std::string> RunDirectory::record_chunks() const {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(file("games"))) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("chunk_", 0) == 0 && entry.path().extension() == ".jsonl") {
+      out.push_back(entry.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------------
+// RecordWriter
+
+RecordWriter::RecordWriter(RunDirectory& dir, std::shared_ptr<const Game> game,
+                           ReplayBuffer& buffer, RateController& rate, int chunk_games, bool sgf,
+                           int64_t next_chunk, int64_t games_done)
+    : dir_(dir), game_(std::move(game)), buffer_(buffer), rate_(rate),
+      chunk_games_(chunk_games), sgf_(sgf), next_chunk_(next_chunk), games_(games_done) {}
+
+void RecordWriter::add(GameRecord&& record) {
+  buffer_.add(record);
+  rate_.add_generated(record.training_positions());
+  games_.fetch_add(1);
+  std::vector<GameRecord> full;
+  int64_t chunk = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.push_back(std::move(record));
+    if (static_cast<int>(pending_.size()) < chunk_games_) return;
+    full.swap(pending_);
+    chunk = next_chunk_++;
+  }
+  write_chunk(std::move(full), chunk);
+}
+
+void RecordWriter::flush() {
+  std::vector<GameRecord> rest;
+  int64_t chunk = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_.empty()) return;
+    rest.swap(pending_);
+    chunk = next_chunk_++;
+  }
+  write_chunk(std::move(rest), chunk);
+}
+
+int64_t RecordWriter::next_chunk() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_chunk_;
+}
+
+void RecordWriter::write_chunk(std::vector<GameRecord> records, int64_t chunk) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  char name[64];
+  std::snprintf(name, sizeof(name), "chunk_%06" PRId64, chunk);
+  write_records_file(dir_.file(std::string("games/") + name + ".jsonl"), records);
+  if (!sgf_) return;
+  std::string text;
+  for (const auto& r : records) {
+    auto state = game_->new_initial_state();
+    for (Action a : r.moves) state->apply_action(a);
+    const auto* go_state = dynamic_cast<const go::GoState*>(state.get());
+    if (go_state == nullptr) return;  // not Go
+    go::SgfWriteOptions options;
+    options.black_name = options.white_name = "tenuki self-play";
+    if (r.resigned) options.result = r.result > 0 ? "B+R" : "W+R";
+    text += go::write_sgf(*go_state, options);
+    text += "\n";
+  }
+  go::write_sgf_file(dir_.file(std::string("sgf/") + name + ".sgf"), text);
+}
+
+// ----------------------------------------------------------------------------------------------
+// TrainingLoop
+
+namespace {
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e8) return "?";
+  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  std::ostringstream out;
+  if (s >= 3600) out << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
+  else if (s >= 60) out << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
+  else out << s << "s";
+  return out.str();
+}
+
+double round_to(double x, double unit) { return std::round(x / unit) * unit; }
+
+}  // namespace
+
+std::vector<float> random_position_planes(const Game& game, int n, uint64_t seed) {
+  const size_t floats = static_cast<size_t>(encoding::kNumChannels) * game.num_cells();
+  std::vector<float> out(floats * static_cast<size_t>(n));
+  Rng rng(seed);
+  for (int i = 0; i < n; ++i) {
+    auto state = game.new_initial_state();
+    const int moves = static_cast<int>(rng.below(static_cast<uint32_t>(game.num_cells() / 2 + 1)));
+    for (int m = 0; m < moves; ++m) {
+      auto next = state->clone();
+      next->apply_action(next->sample_playout_action(rng));
+      if (next->is_terminal()) break;
+      state = std::move(next);
+    }
+    encoding::encode(*state, game.rows(), game.cols(), out.data() + floats * i);
+  }
+  return out;
+}
+
+void TrainingLoop::write_checkpoint(RunState& state) {
+  d_.records.flush();
+  CheckpointMeta meta;
+  meta.game_spec = d_.game->spec();
+  meta.training_step = state.step;
+  if (state.latest_checkpoint.empty()) {
+    meta.parent = first_parent_;
+    meta.derivation = first_derivation_;
+  } else {
+    meta.parent = d_.dir.file(state.latest_checkpoint);
+    meta.derivation = "continued";
+  }
+  const std::string name = d_.dir.checkpoint_name(state.step);
+  save_checkpoint(d_.dir.file(name), d_.trainer.net(), meta);
+  d_.trainer.save_optimizer(d_.dir.file("optimizer.pt"));
+  state.latest_checkpoint = name;
+  state.games = d_.records.games();
+  state.next_chunk = d_.records.next_chunk();
+  state.positions = d_.rate.generated();
+  state.samples_consumed = d_.rate.consumed();
+  d_.dir.write_state(state);
+}
+
+void TrainingLoop::run_evaluation(const RunState& state) {
+  if (!evaluate_) return;
+  const auto start = Clock::now();
+  std::vector<nlohmann::json> results = evaluate_(d_.trainer.net());
+  std::ostringstream line;
+  line << "eval step " << state.step << ":";
+  for (auto& r : results) {
+    r["type"] = "eval";
+    r["step"] = state.step;
+    r["games"] = d_.records.games();
+    r["wall_s"] = round_to(state.wall_seconds, 0.1);
+    d_.dir.append_metrics(r);
+    line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
+         << r.value("win_rate", 0.0);
+  }
+  line << "  (" << format_duration(std::chrono::duration<double>(Clock::now() - start).count())
+       << ")";
+  d_.log << line.str() << std::endl;
+}
+
+RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool selfplay_only) {
+  const TrainConfig& c = d_.config;
+  const auto session_start = Clock::now();
+  const double wall_before = state.wall_seconds;
+  auto wall = [&] {
+    return wall_before + std::chrono::duration<double>(Clock::now() - session_start).count();
+  };
+  d_.rate.reset(state.positions, state.samples_consumed);
+  d_.rate.set_unlimited(selfplay_only);
+  d_.trainer.set_steps(state.step);
+
+  // Self-play workers.
+  std::atomic<bool> workers_stop{false};
+  std::mutex error_mutex;
+  std::exception_ptr worker_error;
+  std::vector<std::unique_ptr<SelfPlayWorker>> workers;
+  for (int w = 0; w < c.selfplay.workers; ++w) {
+    SelfPlayWorkerOptions options;
+    options.games = c.selfplay.games_per_worker;
+    options.max_moves = c.selfplay.max_moves;
+    options.seed = c.seed * 1000003ull + static_cast<uint64_t>(state.games) * 31 + w + 1;
+    workers.push_back(std::make_unique<SelfPlayWorker>(
+        d_.game, c.search, options, d_.evaluator, d_.rate,
+        [this](GameRecord&& r) { d_.records.add(std::move(r)); }));
+  }
+  boost::asio::thread_pool pool(static_cast<size_t>(c.selfplay.workers));
+  for (auto& worker : workers) {
+    boost::asio::post(pool, [&, w = worker.get()] {
+      try {
+        w->run(workers_stop);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!worker_error) worker_error = std::current_exception();
+        workers_stop = true;
+      }
+    });
+  }
+
+  // Window accumulators for metrics and progress.
+  struct Window {
+    Clock::time_point time;
+    int64_t games = 0;
+    BatchingStats eval;
+    int64_t steps = 0;
+    double loss = 0, policy = 0, value = 0, ownership = 0, entropy = 0, lr = 0;
+    int n = 0;
+  };
+  auto open_window = [&] {
+    Window w;
+    w.time = Clock::now();
+    w.games = d_.records.games();
+    w.eval = d_.evaluator.stats();
+    w.steps = d_.trainer.steps();
+    return w;
+  };
+  Window metrics_window = open_window(), progress_window = metrics_window;
+  auto rates = [&](const Window& w, nlohmann::json& j) {
+    const double dt = std::max(1e-9, std::chrono::duration<double>(Clock::now() - w.time).count());
+    const BatchingStats now = d_.evaluator.stats();
+    const double evals = static_cast<double>(now.positions - w.eval.positions);
+    const double forwards = static_cast<double>(now.forwards - w.eval.forwards);
+    j["games_per_s"] = round_to((d_.records.games() - w.games) / dt, 1e-3);
+    j["evals_per_s"] = round_to(evals / dt, 0.1);
+    j["mean_batch"] = round_to(forwards > 0 ? evals / forwards : 0.0, 0.01);
+    j["steps_per_s"] = round_to((d_.trainer.steps() - w.steps) / dt, 1e-3);
+    j["raw_evals_per_s"] = round_to(raw_throughput_, 0.1);
+    j["raw_batch"] = raw_batch_;
+    j["batching_efficiency"] =
+        raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e-3) : 0.0;
+    j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e-3);
+  };
+  auto budget_fraction = [&] {
+    double f = 0;
+    if (c.budget.steps > 0 && !selfplay_only) {
+      f = std::max(f, static_cast<double>(d_.trainer.steps()) / c.budget.steps);
+    }
+    if (c.budget.games > 0) f = std::max(f, static_cast<double>(d_.records.games()) / c.budget.games);
+    if (c.budget.minutes > 0) f = std::max(f, wall() / (c.budget.minutes * 60));
+    return f;
+  };
+  // ETA from this session's pace towards the budget.
+  const double budget_at_start = budget_fraction();
+  const auto eta_suffix = [&]() -> std::string {
+    const double f = budget_fraction();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - session_start).count();
+    if (!(f > budget_at_start) || f >= 1) return "";
+    return "  " + std::to_string(static_cast<int>(f * 100)) + "% ETA " +
+           format_duration((1 - f) * elapsed / (f - budget_at_start));
+  };
+  auto progress = [&] {
+    nlohmann::json j;
+    rates(progress_window, j);
+    std::ostringstream line;
+    line << std::fixed << "step " << d_.trainer.steps() << "  games " << d_.records.games()
+         << " (" << std::setprecision(1) << j["games_per_s"].get<double>() << "/s)  evals "
+         << std::setprecision(0) << j["evals_per_s"].get<double>() << "/s  batch "
+         << std::setprecision(1) << j["mean_batch"].get<double>() << "  eff "
+         << std::setprecision(2) << j["batching_efficiency"].get<double>() << "  buffer "
+         << d_.buffer.size();
+    if (progress_window.n > 0) {
+      line << "  loss " << std::setprecision(3) << progress_window.loss / progress_window.n;
+    }
+    line << "  wall " << format_duration(wall()) << eta_suffix();
+    d_.log << line.str() << std::endl;
+  };
+
+  auto budget_reached = [&] {
+    if (c.budget.steps > 0 && !selfplay_only && d_.trainer.steps() >= c.budget.steps) return true;
+    if (c.budget.games > 0 && d_.records.games() >= c.budget.games) return true;
+    if (c.budget.minutes > 0 && wall() >= c.budget.minutes * 60) return true;
+    return false;
+  };
+
+  Rng rng(c.seed ^ (0xA5A5A5A5ull + static_cast<uint64_t>(state.step)));
+  auto last_progress = Clock::now();
+  const bool fresh = state.step == 0 && state.latest_checkpoint.empty();
+  if (fresh && !selfplay_only && c.evaluation.every_steps > 0) {
+    state.wall_seconds = wall();
+    run_evaluation(state);
+  }
+  while (!stop.load() && !workers_stop.load() && !budget_reached()) {
+    if (c.loop.progress_seconds > 0 &&
+        std::chrono::duration<double>(Clock::now() - last_progress).count() >=
+            c.loop.progress_seconds) {
+      progress();
+      last_progress = Clock::now();
+      progress_window = open_window();
+    }
+    if (selfplay_only) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    const int b = c.training.batch_size;
+    if (!d_.rate.wait_train(b, std::chrono::milliseconds(200))) continue;
+    TrainingBatch batch = d_.buffer.sample(b, rng, c.replay.augment);
+    TrainStepStats s = d_.trainer.step(batch);
+    d_.rate.add_consumed(b);
+    state.step = d_.trainer.steps();
+    for (Window* w : {&metrics_window, &progress_window}) {
+      w->loss += s.loss;
+      w->policy += s.policy_loss;
+      w->value += s.value_loss;
+      w->ownership += s.ownership_loss;
+      w->entropy += s.policy_entropy;
+      w->lr = s.lr;
+      w->n += 1;
+    }
+    if (state.step % c.loop.publish_every == 0) d_.evaluator.publish_weights(d_.trainer.net());
+    if (state.step % c.loop.metrics_every == 0) {
+      nlohmann::json j;
+      const double n = std::max(1, metrics_window.n);
+      j["type"] = "train";
+      j["step"] = state.step;
+      j["games"] = d_.records.games();
+      j["positions"] = d_.rate.generated();
+      j["samples"] = d_.rate.consumed();
+      j["wall_s"] = round_to(wall(), 0.01);
+      j["loss"] = metrics_window.loss / n;
+      j["policy_loss"] = metrics_window.policy / n;
+      j["value_loss"] = metrics_window.value / n;
+      j["ownership_loss"] = metrics_window.ownership / n;
+      j["policy_entropy"] = metrics_window.entropy / n;
+      j["lr"] = metrics_window.lr;
+      j["buffer_size"] = d_.buffer.size();
+      rates(metrics_window, j);
+      d_.dir.append_metrics(j);
+      metrics_window = open_window();
+    }
+    if (state.step % c.loop.checkpoint_every == 0) {
+      state.wall_seconds = wall();
+      write_checkpoint(state);
+    }
+    if (c.evaluation.every_steps > 0 && state.step % c.evaluation.every_steps == 0) {
+      d_.evaluator.publish_weights(d_.trainer.net());
+      state.wall_seconds = wall();
+      run_evaluation(state);
+    }
+  }
+  // Stop the workers (they finish their current lock-step iteration), then save everything.
+  workers_stop = true;
+  d_.rate.stop();
+  pool.join();
+  d_.log << (stop.load() ? "stopping: " : "finished: ") << "step " << d_.trainer.steps()
+         << ", games " << d_.records.games() << std::endl;
+  state.step = d_.trainer.steps();
+  state.wall_seconds = wall();
+  if (!selfplay_only) {
+    write_checkpoint(state);
+  } else {
+    d_.records.flush();
+  }
+  nlohmann::json j;
+  j["type"] = "summary";
+  j["step"] = state.step;
+  j["games"] = d_.records.games();
+  j["wall_s"] = round_to(state.wall_seconds, 0.01);
+  rates(metrics_window, j);
+  d_.dir.append_metrics(j);
+  {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    if (worker_error) std::rethrow_exception(worker_error);
+  }
+  return state;
+}
+
+}  // namespace tenuki

@@ -1,0 +1,150 @@
+#pragma once
+// The self-play training loop and its run directory. The composition root
+// (experiments/train_cli.cpp) builds the components and hands them to TrainingLoop by reference;
+// nothing here owns them.
+//
+// Run directory layout:
+//   config.json        the resolved TrainConfig
+//   state.json         RunState of the last checkpoint (written atomically)
+//   metrics.jsonl      one JSON object per line: {"type":"train",...} and {"type":"eval",...}
+//   checkpoints/step_NNNNNNNN.ckpt   network checkpoints (agents/checkpoint.h)
+//   optimizer.pt       optimiser state of the latest checkpoint (LibTorch archive)
+//   games/chunk_NNNNNN.jsonl         game records (selfplay/game_record.h)
+//   sgf/chunk_NNNNNN.sgf             the same games as an SGF collection (Go only)
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "envs/game.h"
+#include "selfplay/batching_evaluator.h"
+#include "selfplay/game_record.h"
+#include "selfplay/rate_controller.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/train_config.h"
+#include "selfplay/trainer.h"
+
+namespace tenuki {
+
+// Counters that survive a stop; written with every checkpoint.
+struct RunState {
+  int64_t step = 0;
+  int64_t games = 0;
+  int64_t positions = 0;         // training positions generated
+  int64_t samples_consumed = 0;  // training samples used by the trainer
+  double wall_seconds = 0;       // over all sessions
+  int64_t next_chunk = 1;        // number of the next game-record chunk
+  std::string latest_checkpoint;  // path relative to the run directory; "" before the first
+};
+nlohmann::json run_state_to_json(const RunState& state);
+RunState run_state_from_json(const nlohmann::json& j);
+
+// Paths and files of one run directory. Thread-safety: append_metrics may be called from any
+// thread; the rest from one thread.
+class RunDirectory {
+ public:
+  // Creates the directory and its sub-folders. Throws std::runtime_error on failure.
+  explicit RunDirectory(std::string path);
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& relative) const { return path_ + "/" + relative; }
+  std::string checkpoint_name(int64_t step) const;  // relative path
+  bool has_state() const;
+  RunState read_state() const;
+  void write_state(const RunState& state) const;
+  void append_metrics(const nlohmann::json& line);
+  // Record chunk files, oldest first (full paths).
+  std::vector<std::string> record_chunks() const;
+
+ private:
+  std::string path_;
+  std::mutex metrics_mutex_;
+};
+
+// Collects finished games from the workers: adds them to the replay buffer and the rate
+// controller, and writes them in chunks of `chunk_games` (plus SGF for Go when `sgf`).
+// Thread-safety: add() from any thread; flush() from any thread.
+class RecordWriter {
+ public:
+  RecordWriter(RunDirectory& dir, std::shared_ptr<const Game> game, ReplayBuffer& buffer,
+               RateController& rate, int chunk_games, bool sgf, int64_t next_chunk,
+               int64_t games_done);
+  void add(GameRecord&& record);
+  // Writes the pending games (if any) as one chunk. Throws std::runtime_error on I/O failure.
+  void flush();
+  int64_t games() const { return games_.load(); }
+  int64_t next_chunk() const;
+
+ private:
+  void write_chunk(std::vector<GameRecord> records, int64_t chunk);
+
+  RunDirectory& dir_;
+  std::shared_ptr<const Game> game_;
+  ReplayBuffer& buffer_;
+  RateController& rate_;
+  int chunk_games_;
+  bool sgf_;
+  mutable std::mutex mutex_;
+  std::mutex write_mutex_;  // serialises chunk writes
+  std::vector<GameRecord> pending_;
+  int64_t next_chunk_;
+  std::atomic<int64_t> games_;
+};
+
+// Evaluates a snapshot of the current net against the reference agents; returns one JSON object
+// per opponent (at least "opponent" and "win_rate"). Runs on the trainer's thread.
+using EvaluationHook = std::function<std::vector<nlohmann::json>(const PolicyValueNet& net)>;
+
+struct LoopDependencies {
+  const TrainConfig& config;
+  std::shared_ptr<const Game> game;
+  RunDirectory& dir;
+  BatchingEvaluator& evaluator;
+  ReplayBuffer& buffer;
+  Trainer& trainer;
+  RecordWriter& records;
+  RateController& rate;
+  std::ostream& log;
+};
+
+// Runs self-play workers (a Boost.Asio thread pool) and the trainer (the calling thread) until
+// the budget is reached or `stop` is set, then stops the workers, writes a checkpoint, the
+// optimiser state and state.json. Single use; call run() once from one thread.
+class TrainingLoop {
+ public:
+  explicit TrainingLoop(LoopDependencies deps) : d_(deps) {}
+  void set_evaluation(EvaluationHook hook) { evaluate_ = std::move(hook); }
+  // Raw forward throughput of the inference net at `batch` positions, for batching efficiency.
+  void set_raw_throughput(double positions_per_second, int batch) {
+    raw_throughput_ = positions_per_second;
+    raw_batch_ = batch;
+  }
+  // Lineage of the first checkpoint written when no checkpoint exists yet.
+  void set_lineage(std::string parent, std::string derivation) {
+    first_parent_ = std::move(parent);
+    first_derivation_ = std::move(derivation);
+  }
+  // `selfplay_only`: no training (benchmarks); the budget then counts games and minutes.
+  RunState run(RunState start, const std::atomic<bool>& stop, bool selfplay_only = false);
+
+ private:
+  void write_checkpoint(RunState& state);
+  void run_evaluation(const RunState& state);
+
+  LoopDependencies d_;
+  EvaluationHook evaluate_;
+  double raw_throughput_ = 0;
+  int raw_batch_ = 0;
+  std::string first_parent_;
+  std::string first_derivation_ = "from scratch";
+};
+
+// Encoded random positions of `game` (random playouts cut at random points), for throughput
+// benchmarks: n * kNumChannels * rows * cols floats.
+std::vector<float> random_position_planes(const Game& game, int n, uint64_t seed);
+
+}  // namespace tenuki
