@@ -3,6 +3,9 @@
 #   ./setup.sh demo   installs what is missing, builds, and plays a few demo games
 #   ./setup.sh test   installs what is missing, builds, and runs the whole test suite
 #   ./setup.sh build  installs what is missing and builds
+#   ./setup.sh sanitize  quick tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang),
+#                     the fuzz targets for $FUZZ_SECONDS each (default 20), and the threaded tests
+#                     under ThreadSanitizer
 # Runs apt-get through sudo when not root. Build type and folder: $BUILD_TYPE (Release), $BUILD_DIR (build).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +19,7 @@ packages=(
   libtorch-dev libopenblas0-openmp
   libboost-dev libeigen3-dev nlohmann-json3-dev catch2
   gnugo grhino leela-zero
+  clang libclang-rt-14-dev
 )
 
 install_missing() {
@@ -59,8 +63,40 @@ case "$mode" in
     # The whole suite, [slow] tests included; `ctest --test-dir build -LE slow` is the quick run.
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)"
     ;;
+  sanitize)
+    install_missing
+    generator=()
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    # AddressSanitizer + UBSan, with the fuzz targets as libFuzzer programs.
+    CC=clang CXX=clang++ cmake -S . -B build-asan "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DTENUKI_SANITIZE=address,undefined -DTENUKI_FUZZ=ON
+    cmake --build build-asan -j "$(nproc)"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ctest --test-dir build-asan -LE slow --output-on-failure -j "$(nproc)"
+    fuzz_seconds=${FUZZ_SECONDS:-20}
+    for target in build-asan/tests/fuzz/fuzz_*; do
+      name=$(basename "$target" | sed 's/^fuzz_//')
+      scratch=$(mktemp -d)
+      echo "fuzz: $name for ${fuzz_seconds}s"
+      if ! "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 -rss_limit_mb=4096 \
+        "$scratch" "tests/fuzz/corpus/$name" > "$scratch.log" 2>&1; then
+        tail -40 "$scratch.log" >&2
+        echo "fuzz: $name found a failure (the input is saved as crash-* in $PWD)" >&2
+        exit 1
+      fi
+      grep -E "stat::number_of_executed_units|stat::new_units_added" "$scratch.log" || true
+      rm -rf "$scratch" "$scratch.log"
+    done
+    # ThreadSanitizer on the threaded parts (with fake evaluators).
+    cmake -S . -B build-tsan "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DTENUKI_SANITIZE=thread
+    cmake --build build-tsan -j "$(nproc)" --target tenuki_tests
+    TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tenuki_tests "[threads]"
+    ;;
   *)
-    echo "usage: ./setup.sh demo|test|build" >&2
+    echo "usage: ./setup.sh demo|test|build|sanitize" >&2
     exit 2
     ;;
 esac

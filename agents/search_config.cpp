@@ -58,7 +58,9 @@ void check_range(const Field& f, double v) {
 SearchConfig search_config_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw std::invalid_argument("search config: expected a JSON object");
   SearchConfig config;
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
     const Field* field = nullptr;
     for (const auto& f : fields()) {
       if (key == f.name) field = &f;
@@ -77,7 +79,7 @@ SearchConfig search_config_from_json(const nlohmann::json& j) {
             throw std::invalid_argument("search config: key '" + key + "' has the wrong type (" +
                                         value.dump() + ")");
           }
-          check_range(*field, value.get<double>());
+          if constexpr (!std::is_same_v<T, bool>) check_range(*field, value.get<double>());
           config.*member = value.get<T>();
         },
         field->member);

@@ -1,17 +1,26 @@
-# LibTorch-dependent sources of tenuki (networks, checkpoints, the torch evaluator, the policy
-# agent). Included from agents/CMakeLists.txt; the target that compiles these must link
-# ${TORCH_LIBRARIES} (find_package(Torch REQUIRED)) and nlohmann_json::nlohmann_json.
-set(TENUKI_TORCH_SOURCES
-  ${PROJECT_SOURCE_DIR}/agents/network.cpp
-  ${PROJECT_SOURCE_DIR}/agents/checkpoint.cpp
-  ${PROJECT_SOURCE_DIR}/agents/torch_evaluator.cpp
-  ${PROJECT_SOURCE_DIR}/agents/policy_agent.cpp
-)
-# `tenuki bench net` and the Leela Zero weights writer (no LibTorch include; belongs to the
-# experiments library, which links the agents library).
-set(TENUKI_TORCH_EXPERIMENT_SOURCES
-  ${PROJECT_SOURCE_DIR}/experiments/bench_net.cpp
-)
-set(TENUKI_TORCH_TEST_SOURCES
-  ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
-)
+# LibTorch-dependent sources of tenuki (networks, checkpoints, the torch evaluator, the network
+# agents, training commands). Included from agents/, experiments/ and tests/; the targets that
+# compile these link ${TORCH_LIBRARIES}. With TENUKI_WITH_TORCH=OFF the lists are empty and the
+# commands and agents that need a network report that the build has no LibTorch.
+if(TENUKI_WITH_TORCH)
+  set(TENUKI_TORCH_SOURCES
+    ${PROJECT_SOURCE_DIR}/agents/network.cpp
+    ${PROJECT_SOURCE_DIR}/agents/checkpoint.cpp
+    ${PROJECT_SOURCE_DIR}/agents/torch_evaluator.cpp
+    ${PROJECT_SOURCE_DIR}/agents/policy_agent.cpp
+    ${PROJECT_SOURCE_DIR}/agents/net_agent.cpp
+  )
+  # Commands that need networks (no LibTorch include of their own).
+  set(TENUKI_TORCH_EXPERIMENT_SOURCES
+    ${PROJECT_SOURCE_DIR}/experiments/bench_net.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/train_cli.cpp
+  )
+  set(TENUKI_TORCH_TEST_SOURCES
+    ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_selfplay.cpp
+  )
+else()
+  set(TENUKI_TORCH_SOURCES ${PROJECT_SOURCE_DIR}/agents/no_torch.cpp)
+  set(TENUKI_TORCH_EXPERIMENT_SOURCES ${PROJECT_SOURCE_DIR}/experiments/no_torch_commands.cpp)
+  set(TENUKI_TORCH_TEST_SOURCES "")
+endif()

@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "agents/checkpoint.h"
 #include "agents/network.h"
 #include "envs/encoding.h"
 #include "envs/random.h"
@@ -174,6 +177,29 @@ void write_leela_zero_weights(const std::string& path, int blocks, int filters, 
   constant_line(1, "0");
   file.close();
   if (!file) throw std::runtime_error("error writing '" + path + "'");
+}
+
+int cmd_net_init(const Args& args, std::ostream& out) {
+  if (args.positional().size() != 1) throw UsageError("usage: tenuki net-init OUT.ckpt [--game G]");
+  NetworkConfig config;
+  if (args.has("config")) {
+    try {
+      config = nlohmann::json::parse(args.get("config", "{}")).get<NetworkConfig>();
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("--config: ") + e.what());
+    }
+  }
+  config.blocks = static_cast<int>(args.get_int("blocks", config.blocks, 1, 64));
+  config.channels = static_cast<int>(args.get_int("channels", config.channels, 8, 1024));
+  auto game = make_game(args.get("game", "go(size=9)"));
+  PolicyValueNet net(config, static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62)));
+  CheckpointMeta meta;
+  meta.game_spec = game->spec();
+  meta.derivation = "random initialisation";
+  save_checkpoint(args.positional()[0], net, meta);
+  out << "wrote " << args.positional()[0] << ": " << config.summary() << ", "
+      << net.parameter_count() << " parameters, for " << game->spec() << "\n";
+  return 0;
 }
 
 }  // namespace tenuki

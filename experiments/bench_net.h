@@ -29,4 +29,8 @@ int cmd_bench_net(const Args& args, std::ostream& out);
 // std::runtime_error when the file cannot be written.
 void write_leela_zero_weights(const std::string& path, int blocks, int filters, uint64_t seed);
 
+// `tenuki net-init OUT [--game G] [--blocks B] [--channels C] [--seed S] [--config JSON]`: writes a
+// randomly initialised network checkpoint. Throws UsageError / SpecError on bad input.
+int cmd_net_init(const Args& args, std::ostream& out);
+
 }  // namespace tenuki

@@ -10,10 +10,8 @@
 
 #include "agents/agent.h"
 #include "agents/evaluator.h"
-#include "agents/checkpoint.h"
 #include "agents/mcts.h"
 #include "agents/net_agent.h"
-#include "agents/network.h"
 #include "envs/encoding.h"
 #include "envs/go/go_game.h"
 #include "envs/go/sgf.h"
@@ -190,29 +188,6 @@ int cmd_bench_mcts(const Args& args, std::ostream& out) {
       << config.leaves_per_batch << " leaves/batch: " << std::fixed << std::setprecision(0)
       << simulations / secs << " simulations/s (" << searches << " searches in "
       << std::setprecision(1) << secs << " s, one thread)\n";
-  return 0;
-}
-
-int cmd_net_init(const Args& args, std::ostream& out) {
-  if (args.positional().size() != 1) throw UsageError("usage: tenuki net-init OUT.ckpt [--game G]");
-  NetworkConfig config;
-  if (args.has("config")) {
-    try {
-      config = nlohmann::json::parse(args.get("config", "{}")).get<NetworkConfig>();
-    } catch (const std::exception& e) {
-      throw UsageError(std::string("--config: ") + e.what());
-    }
-  }
-  config.blocks = static_cast<int>(args.get_int("blocks", config.blocks, 1, 64));
-  config.channels = static_cast<int>(args.get_int("channels", config.channels, 8, 1024));
-  auto game = make_game(args.get("game", "go(size=9)"));
-  PolicyValueNet net(config, static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62)));
-  CheckpointMeta meta;
-  meta.game_spec = game->spec();
-  meta.derivation = "random initialisation";
-  save_checkpoint(args.positional()[0], net, meta);
-  out << "wrote " << args.positional()[0] << ": " << config.summary() << ", "
-      << net.parameter_count() << " parameters, for " << game->spec() << "\n";
   return 0;
 }
 

@@ -56,6 +56,16 @@ int GtpEngine::parse_color(const std::string& text) const {
   throw GtpFailure("invalid color '" + text + "'");
 }
 
+std::pair<int, Action> GtpEngine::parse_move(const std::string& color,
+                                             const std::string& vertex) const {
+  const int player = parse_color(color);
+  try {
+    return {player, game_->string_to_action(vertex)};
+  } catch (const std::invalid_argument&) {
+    throw GtpFailure("invalid vertex '" + vertex + "'");
+  }
+}
+
 void GtpEngine::ensure_to_move(int player) {
   if (state_->is_terminal() || state_->current_player() == player) return;
   if (!state_->is_legal(game_->pass_action())) {
@@ -163,13 +173,7 @@ std::string GtpEngine::execute(const std::string& command, const std::vector<std
   }
   if (command == "play") {
     need(2);
-    int player = parse_color(args[0]);
-    Action action;
-    try {
-      action = game_->string_to_action(args[1]);
-    } catch (const std::invalid_argument&) {
-      throw GtpFailure("invalid vertex '" + args[1] + "'");
-    }
+    const auto [player, action] = parse_move(args[0], args[1]);
     auto before = state_->clone();
     ensure_to_move(player);
     if (!state_->is_legal(action)) {
@@ -197,13 +201,7 @@ std::string GtpEngine::execute(const std::string& command, const std::vector<std
   if (command == "showboard") return "\n" + state_->to_string();
   if (command == "is_legal") {
     need(2);
-    int player = parse_color(args[0]);
-    Action action;
-    try {
-      action = game_->string_to_action(args[1]);
-    } catch (const std::invalid_argument&) {
-      throw GtpFailure("invalid vertex '" + args[1] + "'");
-    }
+    const auto [player, action] = parse_move(args[0], args[1]);
     auto copy = state_->clone();
     if (!copy->is_terminal() && copy->current_player() != player) {
       if (!copy->is_legal(game_->pass_action())) return "0";

@@ -6,6 +6,8 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agents/agent.h"
 #include "envs/game.h"
@@ -32,6 +34,8 @@ class GtpEngine {
   std::string execute(const std::string& command, const std::vector<std::string>& args);
   void rebuild_game(const std::string& spec);
   int parse_color(const std::string& text) const;
+  // A GTP colour and vertex as (player, action); throws a GTP failure naming the bad word.
+  std::pair<int, Action> parse_move(const std::string& color, const std::string& vertex) const;
   // Makes `player` the player to move by inserting a pass when the rules allow it.
   void ensure_to_move(int player);
 

@@ -14,7 +14,9 @@ const double kScale = std::log(10.0) / 400.0;
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // log sigmoid(x), stable for large |x|.
-double log_sigmoid(double x) { return x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x)); }
+double log_sigmoid(double x) {
+  return x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
+}
 
 struct PairData {
   int a;

@@ -15,10 +15,9 @@
 // +-1.96 standard errors. Because draws are treated as half wins the intervals are slightly
 // conservative when draws are common. The likelihood of superiority LOS(i, j) is
 // Phi((r_i - r_j) / sd(r_i - r_j)) from the same covariance. Pure functions; thread-safe.
+#include <Eigen/Dense>
 #include <string>
 #include <vector>
-
-#include <Eigen/Dense>
 
 namespace tenuki {
 
@@ -37,7 +36,7 @@ struct Wdl {
 };
 
 struct RatingOptions {
-  int anchor = -1;        // agent index fixed at anchor_elo; -1: the mean is anchor_elo
+  int anchor = -1;  // agent index fixed at anchor_elo; -1: the mean is anchor_elo
   double anchor_elo = 0;
   double prior_sigma_elo = 1000;
   int max_iterations = 100;
@@ -53,8 +52,8 @@ struct AgentRating {
 
 struct RatingTable {
   std::vector<AgentRating> agents;
-  Eigen::MatrixXd covariance;            // of the unanchored ratings, in Elo^2
-  std::vector<std::vector<double>> los;  // los[i][j] = P(r_i > r_j); 0.5 on the diagonal
+  Eigen::MatrixXd covariance;                // of the unanchored ratings, in Elo^2
+  std::vector<std::vector<double>> los;      // los[i][j] = P(r_i > r_j); 0.5 on the diagonal
   std::vector<std::vector<Wdl>> crosstable;  // [i][j]: i's record against j
   int iterations = 0;
   bool converged = false;

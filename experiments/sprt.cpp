@@ -34,8 +34,8 @@ SprtResult sprt_test(int wins, int draws, int losses, const SprtConfig& config) 
   const double w = wins > 0 ? wins : 0.5, d = draws > 0 ? draws : 0.5,
                l = losses > 0 ? losses : 0.5;
   const double m = w + d + l;
-  const double variance = (w * (1 - mean) * (1 - mean) + d * (0.5 - mean) * (0.5 - mean) +
-                           l * mean * mean) / m;
+  const double variance =
+      (w * (1 - mean) * (1 - mean) + d * (0.5 - mean) * (0.5 - mean) + l * mean * mean) / m;
   const double s0 = expected_score(config.elo0), s1 = expected_score(config.elo1);
   result.llr = n * (s1 - s0) * (2 * mean - s0 - s1) / (2 * variance);
   if (result.llr >= result.upper) {
@@ -50,7 +50,8 @@ void validate_sprt_config(const SprtConfig& c) {
   if (!std::isfinite(c.elo0) || !std::isfinite(c.elo1) || c.elo0 >= c.elo1) {
     throw std::invalid_argument("sprt: elo0 must be below elo1");
   }
-  if (!(c.alpha > 0 && c.alpha < 0.5)) throw std::invalid_argument("sprt: alpha must be in (0, 0.5)");
+  if (!(c.alpha > 0 && c.alpha < 0.5))
+    throw std::invalid_argument("sprt: alpha must be in (0, 0.5)");
   if (!(c.beta > 0 && c.beta < 0.5)) throw std::invalid_argument("sprt: beta must be in (0, 0.5)");
 }
 

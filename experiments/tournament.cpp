@@ -34,9 +34,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-const char* const kConfigKeys[] = {"game",          "agents",   "format",    "games_per_pair",
-                                   "concurrency",   "opening_plies", "openings", "max_moves",
-                                   "seed",          "anchor",   "anchor_elo", "sprt", "out"};
+const char* const kConfigKeys[] = {"game",        "agents",        "format",     "games_per_pair",
+                                   "concurrency", "opening_plies", "openings",   "max_moves",
+                                   "seed",        "anchor",        "anchor_elo", "sprt",
+                                   "out"};
 // Keys that may change between runs on one directory (they do not change any game).
 const std::set<std::string> kMutableKeys = {"concurrency", "out", "anchor", "anchor_elo"};
 
@@ -198,8 +199,8 @@ std::map<int, GameRecord> read_games(const std::string& path, int total_games,
         rewrite = true;
         continue;
       }
-      throw std::runtime_error(path + " line " + std::to_string(i + 1) + " is corrupt: " +
-                               e.what());
+      throw std::runtime_error(path + " line " + std::to_string(i + 1) +
+                               " is corrupt: " + e.what());
     }
     if (record.index < 0 || record.index >= total_games) {
       throw std::runtime_error(path + " line " + std::to_string(i + 1) + ": game index " +
@@ -248,13 +249,14 @@ void prepare_out_dir(const TournamentConfig& config) {
       const json a = before.contains(key) ? before[key] : json(nullptr);
       const json b = now.contains(key) ? now[key] : json(nullptr);
       if (a != b) {
-        throw UsageError("'" + config.out_dir + "' holds a different tournament: " + key +
-                         " was " + a.dump() + ", now " + b.dump() +
+        throw UsageError("'" + config.out_dir + "' holds a different tournament: " + key + " was " +
+                         a.dump() + ", now " + b.dump() +
                          "; rerun with the same settings to resume, or use another --out");
       }
     }
   } else if (fs::exists(dir / "games.jsonl")) {
-    throw UsageError("'" + config.out_dir + "' has games.jsonl but no config.json; use another --out");
+    throw UsageError("'" + config.out_dir +
+                     "' has games.jsonl but no config.json; use another --out");
   }
   write_file_atomic(config_path.string(), now.dump(2) + "\n");
 }
@@ -664,8 +666,8 @@ GameRecord play_scheduled_game(const Game& game, const TournamentConfig& config,
       const std::string name = action >= 0 && action < game.num_actions()
                                    ? game.action_to_string(action)
                                    : "action " + std::to_string(action);
-      fail(slot, "illegal_move", "illegal move " + name + " at ply " +
-                                     std::to_string(state->move_number() + 1));
+      fail(slot, "illegal_move",
+           "illegal move " + name + " at ply " + std::to_string(state->move_number() + 1));
       break;
     }
     state->apply_action(action);
@@ -819,15 +821,14 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
         const double rate = played_now / std::max(elapsed, 1e-9);
         int remaining = total - done_count;
-        log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first
-            << " vs " << record.second << ": "
-            << (record.result() == "draw" ? "draw"
-                                          : (record.first_score > 0.5 ? record.first
-                                                                      : record.second) +
-                                                " wins")
-            << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail)
-            << "), " << record.plies << " plies, " << format_fixed(record.duration_s, 1)
-            << " s | " << format_fixed(rate, 2) << " games/s, ETA "
+        log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first << " vs "
+            << record.second << ": "
+            << (record.result() == "draw"
+                    ? "draw"
+                    : (record.first_score > 0.5 ? record.first : record.second) + " wins")
+            << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail) << "), "
+            << record.plies << " plies, " << format_fixed(record.duration_s, 1) << " s | "
+            << format_fixed(rate, 2) << " games/s, ETA "
             << (stop ? std::string("stopping") : format_duration(remaining / rate));
         if (outcome.sprt) {
           log << " | SPRT LLR " << format_fixed(outcome.sprt->llr, 2) << " ["
@@ -843,7 +844,8 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
       }
     }
   };
-  const int threads = std::max(1, std::min<int>(config.concurrency, static_cast<int>(pending.size())));
+  const int threads =
+      std::max(1, std::min<int>(config.concurrency, static_cast<int>(pending.size())));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
@@ -857,7 +859,8 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
     const Wdl wdl = sprt_counts(outcome.records);
     outcome.sprt = sprt_test(wdl.wins, wdl.draws, wdl.losses, *config.sprt);
   }
-  write_file_atomic((dir / "ratings.json").string(), ratings_to_json(config, outcome).dump(2) + "\n");
+  write_file_atomic((dir / "ratings.json").string(),
+                    ratings_to_json(config, outcome).dump(2) + "\n");
   write_file_atomic((dir / "crosstable.csv").string(), crosstable_csv(config, outcome.ratings));
   return outcome;
 }
@@ -871,9 +874,11 @@ void print_rating_table(const TournamentConfig& config, const TournamentOutcome&
   size_t width = 5;
   for (const auto& a : config.agents) width = std::max(width, a.size());
   const std::vector<int> order = t.ranking();
-  out << std::right << std::setw(4) << "rank" << "  " << std::left << std::setw(width) << "agent"
-      << std::right << std::setw(9) << "Elo" << std::setw(8) << "+-95%" << std::setw(7)
-      << "games" << std::setw(8) << "score" << std::setw(11) << "LOS>next" << "\n";
+  out << std::right << std::setw(4) << "rank"
+      << "  " << std::left << std::setw(width) << "agent" << std::right << std::setw(9) << "Elo"
+      << std::setw(8) << "+-95%" << std::setw(7) << "games" << std::setw(8) << "score"
+      << std::setw(11) << "LOS>next"
+      << "\n";
   for (size_t k = 0; k < order.size(); ++k) {
     const int i = order[k];
     const AgentRating& r = t.agents[i];
@@ -895,11 +900,12 @@ void print_rating_table(const TournamentConfig& config, const TournamentOutcome&
       << "\n";
   if (outcome.sprt) {
     const Wdl wdl = sprt_counts(outcome.records);
-    out << "SPRT " << config.agents[1] << " vs " << config.agents[0] << " (elo0="
-        << config.sprt->elo0 << ", elo1=" << config.sprt->elo1 << ", alpha=" << config.sprt->alpha
-        << ", beta=" << config.sprt->beta << "): W-D-L " << wdl.wins << "-" << wdl.draws << "-"
-        << wdl.losses << ", LLR " << format_fixed(outcome.sprt->llr, 2) << " ["
-        << format_fixed(outcome.sprt->lower, 2) << ", " << format_fixed(outcome.sprt->upper, 2)
+    out << "SPRT " << config.agents[1] << " vs " << config.agents[0]
+        << " (elo0=" << config.sprt->elo0 << ", elo1=" << config.sprt->elo1
+        << ", alpha=" << config.sprt->alpha << ", beta=" << config.sprt->beta << "): W-D-L "
+        << wdl.wins << "-" << wdl.draws << "-" << wdl.losses << ", LLR "
+        << format_fixed(outcome.sprt->llr, 2) << " [" << format_fixed(outcome.sprt->lower, 2)
+        << ", " << format_fixed(outcome.sprt->upper, 2)
         << "]: " << to_string(outcome.sprt->decision)
         << (outcome.stopped_by_sprt ? " (stopped early)" : "") << "\n";
   }
@@ -922,17 +928,18 @@ json ratings_to_json(const TournamentConfig& config, const TournamentOutcome& ou
   for (int k = 0; k < n; ++k) {
     const int i = order[k];
     const AgentRating& r = t.agents[i];
-    j["ratings"].push_back({{"rank", k + 1},
-                            {"agent", config.agents[i]},
-                            {"elo", r.elo},
-                            {"ci95", r.ci95},
-                            {"stddev", r.stddev},
-                            {"games", r.record.games()},
-                            {"wins", r.record.wins},
-                            {"draws", r.record.draws},
-                            {"losses", r.record.losses},
-                            {"score", r.score},
-                            {"los_next", k + 1 < n ? json(t.los[i][order[k + 1]]) : json(nullptr)}});
+    j["ratings"].push_back(
+        {{"rank", k + 1},
+         {"agent", config.agents[i]},
+         {"elo", r.elo},
+         {"ci95", r.ci95},
+         {"stddev", r.stddev},
+         {"games", r.record.games()},
+         {"wins", r.record.wins},
+         {"draws", r.record.draws},
+         {"losses", r.record.losses},
+         {"score", r.score},
+         {"los_next", k + 1 < n ? json(t.los[i][order[k + 1]]) : json(nullptr)}});
   }
   j["agents"] = config.agents;
   j["los"] = t.los;  // los[i][j] = P(agent i stronger than agent j), agents in config order
@@ -975,8 +982,8 @@ std::string crosstable_csv(const TournamentConfig& config, const RatingTable& ra
       const Wdl& w = ratings.crosstable[i][k];
       text += ",";
       if (i != k && w.games() > 0) {
-        text += std::to_string(w.wins) + "-" + std::to_string(w.draws) + "-" +
-                std::to_string(w.losses);
+        text +=
+            std::to_string(w.wins) + "-" + std::to_string(w.draws) + "-" + std::to_string(w.losses);
       }
     }
     text += "," + std::to_string(ratings.agents[i].record.games()) + "," +

@@ -26,12 +26,11 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agents/agent.h"
 #include "envs/game.h"
@@ -41,19 +40,19 @@
 namespace tenuki {
 
 struct TournamentConfig {
-  std::string game;                  // game spec; canonical after resolve_config
-  std::vector<std::string> agents;   // agent specs, distinct
+  std::string game;                    // game spec; canonical after resolve_config
+  std::vector<std::string> agents;     // agent specs, distinct
   std::string format = "round-robin";  // or "gauntlet" (agent 0 against every other agent)
-  int games_per_pair = 2;            // games per pairing; even (colour-swapped pairs)
-  int concurrency = 1;               // worker threads
-  int opening_plies = 0;             // random opening length (exclusive with openings)
-  std::string openings_file;         // one opening per line: space-separated GTP vertices
-  std::vector<std::string> openings;  // the lines (loaded from openings_file by resolve_config)
-  int max_moves = 0;                 // total plies cap; 0: only the game's own max length
+  int games_per_pair = 2;              // games per pairing; even (colour-swapped pairs)
+  int concurrency = 1;                 // worker threads
+  int opening_plies = 0;               // random opening length (exclusive with openings)
+  std::string openings_file;           // one opening per line: space-separated GTP vertices
+  std::vector<std::string> openings;   // the lines (loaded from openings_file by resolve_config)
+  int max_moves = 0;                   // total plies cap; 0: only the game's own max length
   uint64_t seed = 1;
-  std::string anchor;                // agent spec fixed at anchor_elo; "" means mean anchor_elo
+  std::string anchor;  // agent spec fixed at anchor_elo; "" means mean anchor_elo
   double anchor_elo = 0;
-  std::optional<SprtConfig> sprt;    // exactly two agents: is agents[1] stronger than agents[0]?
+  std::optional<SprtConfig> sprt;  // exactly two agents: is agents[1] stronger than agents[0]?
   std::string out_dir;
 };
 
@@ -97,7 +96,7 @@ struct GameRecord {
   int round = 0;
   int first_agent = 0;
   int second_agent = 0;
-  std::string first;   // specs
+  std::string first;  // specs
   std::string second;
   std::vector<std::string> opening;  // GTP vertices
   std::vector<std::string> moves;    // GTP vertices played by the agents after the opening
@@ -131,7 +130,7 @@ struct TournamentOutcome {
   int resumed_games = 0;            // found in games.jsonl at the start
   RatingTable ratings;
   std::optional<SprtResult> sprt;
-  bool stopped_by_sprt = false;     // scheduling stopped early on an SPRT decision
+  bool stopped_by_sprt = false;  // scheduling stopped early on an SPRT decision
 };
 
 // Runs or resumes the tournament in config.out_dir (precondition: the config came from

@@ -22,11 +22,11 @@ constexpr char kTournamentUsage[] =
 }  // namespace
 
 int cmd_tournament(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args args(argv,
-                  {"agents", "format", "games-per-pair", "concurrency", "out", "config",
-                   "opening-plies", "openings", "max-moves", "seed", "anchor", "anchor-elo",
-                   "sprt"},
-                  {});
+  const Args args(
+      argv,
+      {"agents", "format", "games-per-pair", "concurrency", "out", "config", "opening-plies",
+       "openings", "max-moves", "seed", "anchor", "anchor-elo", "sprt"},
+      {});
   TournamentConfig config;
   if (args.has("config")) config = read_config_file(args.get("config", ""));
   const auto& positional = args.positional();

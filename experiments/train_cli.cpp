@@ -1,9 +1,311 @@
+// `tenuki train CONFIG.json --out RUN_DIR`: the composition root of a self-play training run. It
+// reads and checks the whole configuration before any work, builds the game, the master and
+// inference nets, the batching inference service, the replay buffer (refilled from the run's game
+// records when resuming), the trainer, the record writer and the training loop, owns them for the
+// duration of the run, and turns SIGINT/SIGTERM into a clean stop (checkpoint + state written).
 #include "experiments/train_cli.h"
 
-#include <stdexcept>
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "agents/agent.h"
+#include "agents/checkpoint.h"
+#include "agents/policy_agent.h"
+#include "agents/search_agent.h"
+#include "agents/torch_evaluator.h"
+#include "envs/registry.h"
+#include "envs/spec.h"
+#include "experiments/args.h"
+#include "experiments/match.h"
+#include "selfplay/batching_evaluator.h"
+#include "selfplay/rate_controller.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/train_config.h"
+#include "selfplay/trainer.h"
+#include "selfplay/training_run.h"
 
 namespace tenuki {
-int cmd_train(const std::vector<std::string>&, std::ostream&, std::ostream&) {
-  throw std::runtime_error("train: not built yet");
+namespace {
+
+// Set by the signal handler; the only process-wide state of a run (signals need one).
+std::atomic<bool> g_stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void handle_stop_signal(int) { g_stop_requested.store(true); }
+
+// Installs SIGINT/SIGTERM handlers for its lifetime, restoring the previous ones.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_requested = false;
+    previous_int_ = std::signal(SIGINT, handle_stop_signal);
+    previous_term_ = std::signal(SIGTERM, handle_stop_signal);
+  }
+  ~StopSignals() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
+};
+
+// The first key (dotted path) where two JSON values differ, "" when equal.
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
+                             const std::string& path) {
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      const std::string sub = path.empty() ? key : path + "." + key;
+      if (!b.contains(key)) return sub;
+      std::string d = first_difference(value, b.at(key), sub);
+      if (!d.empty()) return d;
+    }
+    for (const auto& [key, value] : b.items()) {
+      if (!a.contains(key)) return path.empty() ? key : path + "." + key;
+    }
+    return "";
+  }
+  return a == b ? "" : (path.empty() ? "(root)" : path);
 }
+
+DeviceOptions inference_device(const InferenceConfig& c) {
+  DeviceOptions o;
+  o.device = c.device;
+  o.dtype = parse_net_dtype(c.dtype);
+  o.threads = 0;
+  return o;
+}
+
+}  // namespace
+
+int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err) {
+  Args args(raw_args, {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"},
+            {});
+  if (args.positional().size() != 1) {
+    throw UsageError("usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "
+                     "[--budget-steps N] [--budget-minutes M] [--selfplay-bench SECONDS]");
+  }
+  if (!args.has("out")) throw UsageError("--out RUN_DIR is required");
+  const std::string run_path = args.get("out", "");
+
+  // 1. Configuration, checked completely before any work.
+  TrainConfig config;
+  try {
+    config = read_train_config(args.positional()[0]);
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+  if (args.has("budget-games")) config.budget.games = args.get_int("budget-games", 0, 0, LONG_MAX);
+  if (args.has("budget-steps")) config.budget.steps = args.get_int("budget-steps", 0, 0, LONG_MAX);
+  if (args.has("budget-minutes")) {
+    config.budget.minutes = args.get_double("budget-minutes", 0, 0, 1e9);
+  }
+  const bool selfplay_only = args.has("selfplay-bench");
+  if (selfplay_only) {
+    config.budget = BudgetConfig{};
+    config.budget.minutes = args.get_double("selfplay-bench", 10, 0.1, 1e6) / 60.0;
+  }
+  std::shared_ptr<const Game> game;
+  try {
+    game = make_game(config.game);
+  } catch (const SpecError& e) {
+    throw SpecError(std::string("config: game: ") + e.what());
+  }
+  for (size_t i = 0; i < config.evaluation.agents.size(); ++i) {
+    try {
+      make_agent(config.evaluation.agents[i], *game, 0);
+    } catch (const std::exception& e) {
+      throw SpecError("config: evaluation.agents[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
+  DeviceOptions infer_options;
+  try {
+    infer_options = inference_device(config.inference);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("config: inference.dtype: ") + e.what());
+  }
+  CheckpointMeta init_meta;
+  if (!config.loop.init_checkpoint.empty()) {
+    init_meta = read_checkpoint_meta(config.loop.init_checkpoint);
+    if (!config.network_given) {
+      config.network = init_meta.config;
+      config.network_given = true;
+    } else if (!(config.network == init_meta.config)) {
+      throw UsageError("config: network (" + config.network.summary() +
+                       ") differs from training.init_checkpoint's (" +
+                       init_meta.config.summary() + "); leave network out to use the checkpoint's");
+    }
+  }
+  const nlohmann::json resolved = train_config_to_json(config);
+  const std::string config_path = run_path + "/config.json";
+  if (std::filesystem::exists(config_path)) {
+    std::ifstream in(config_path);
+    nlohmann::json previous;
+    try {
+      in >> previous;
+    } catch (const std::exception& e) {
+      throw UsageError("cannot read " + config_path + ": " + e.what());
+    }
+    nlohmann::json a = previous, b = resolved;
+    a.erase("budget");
+    b.erase("budget");
+    const std::string diff = first_difference(a, b, "");
+    if (!diff.empty()) {
+      throw UsageError("config differs from the run's " + config_path + " at '" + diff +
+                       "' (only budget may change when resuming; use another --out)");
+    }
+  }
+
+  // 2. Run directory and counters.
+  RunDirectory dir(run_path);
+  if (!selfplay_only) write_file_atomically(config_path, resolved.dump(2) + "\n");
+  RunState state;
+  if (!selfplay_only && dir.has_state()) state = dir.read_state();
+  const bool resuming = !state.latest_checkpoint.empty();
+
+  // 3. Networks: the float32 master (trained) and the inference copy (served).
+  DeviceOptions train_options;
+  train_options.device = config.training.device;
+  PolicyValueNet::set_threads(config.inference.threads);
+  auto master = std::make_shared<PolicyValueNet>(config.network, config.seed, train_options);
+  std::string parent, derivation = "from scratch";
+  if (resuming) {
+    load_checkpoint_into(dir.file(state.latest_checkpoint), *master);
+  } else if (!config.loop.init_checkpoint.empty()) {
+    load_checkpoint_into(config.loop.init_checkpoint, *master);
+    parent = config.loop.init_checkpoint;
+    derivation = init_meta.game_spec == game->spec()
+                     ? "fine-tuned"
+                     : "transfer from " + (init_meta.game_spec.empty() ? std::string("?")
+                                                                        : init_meta.game_spec);
+    if (!config.training.frozen.empty()) {
+      derivation += " (frozen:";
+      for (const auto& f : config.training.frozen) derivation += " " + f;
+      derivation += ")";
+    }
+  }
+  auto inference_net = clone_net(*master, infer_options);
+
+  // 4. Services and data.
+  BatchingOptions batching;
+  batching.max_batch = config.inference.max_batch;
+  batching.wait_ms = config.inference.wait_ms;
+  batching.expected_clients = config.selfplay.workers;
+  BatchingEvaluator evaluator(inference_net, batching);
+  ReplayBuffer buffer(game, config.replay.window);
+  if (!selfplay_only) {
+    // Refill from the newest record chunks that cover the window.
+    const auto chunks = dir.record_chunks();
+    std::vector<std::vector<SelfPlayRecord>> loaded;
+    int64_t positions = 0;
+    for (auto it = chunks.rbegin(); it != chunks.rend() && positions < config.replay.window; ++it) {
+      loaded.push_back(read_records_file(*it));
+      for (const auto& r : loaded.back()) positions += r.training_positions();
+    }
+    for (auto it = loaded.rbegin(); it != loaded.rend(); ++it) {
+      for (const auto& r : *it) buffer.add(r);
+    }
+  }
+  const int64_t slack = 2 * static_cast<int64_t>(config.training.batch_size) +
+                        static_cast<int64_t>(config.loop.train_ratio * config.selfplay.workers *
+                                             config.selfplay.games_per_worker);
+  RateController rate(config.loop.train_ratio, config.replay.min_positions, slack);
+  Trainer trainer(master, config.training);
+  if (resuming) {
+    trainer.set_steps(state.step);
+    if (!trainer.load_optimizer(dir.file("optimizer.pt"))) {
+      err << "train: note: optimizer state not restored (fresh optimizer)\n";
+    }
+  }
+  RecordWriter records(dir, game, buffer, rate,
+                       selfplay_only ? INT_MAX : config.selfplay.chunk_games,
+                       config.selfplay.sgf, state.next_chunk, state.games);
+
+  // 5. Raw forward throughput at the nominal lock-step batch, for batching efficiency.
+  const int nominal_batch =
+      std::min(config.inference.max_batch,
+               config.selfplay.workers * config.selfplay.games_per_worker *
+                   std::min(config.search.leaves_per_batch, config.search.playouts));
+  const auto planes = random_position_planes(*game, nominal_batch, config.seed);
+  const double raw = evaluator.benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
+                                                 selfplay_only ? 2.0 : 1.0);
+
+  out << "train " << game->spec() << "  net " << config.network.summary() << " ("
+      << master->parameter_count() << " parameters)  inference " << inference_net->device_name()
+      << " " << net_dtype_name(inference_net->dtype()) << "  training "
+      << master->device_name() << "\n"
+      << "  workers " << config.selfplay.workers << " x " << config.selfplay.games_per_worker
+      << " games, playouts " << config.search.playouts << ", raw forward " << std::fixed
+      << std::setprecision(0) << raw << " positions/s at batch " << nominal_batch << "\n";
+  if (resuming) {
+    out << "  resuming at step " << state.step << ", " << state.games << " games, buffer "
+        << buffer.size() << " positions\n";
+  }
+  out.flush();
+
+  // 6. The loop, with reference-agent evaluation for learning curves.
+  TrainingLoop loop(LoopDependencies{config, game, dir, evaluator, buffer, trainer, records, rate,
+                                     out});
+  loop.set_raw_throughput(raw, nominal_batch);
+  loop.set_lineage(parent, derivation);
+  uint64_t eval_round = 0;
+  loop.set_evaluation([&](const PolicyValueNet& net) {
+    std::vector<nlohmann::json> results;
+    if (config.evaluation.agents.empty()) return results;
+    auto snapshot = clone_net(net, infer_options);
+    std::shared_ptr<Evaluator> net_evaluator = make_torch_evaluator(snapshot);
+    ++eval_round;
+    for (size_t k = 0; k < config.evaluation.agents.size(); ++k) {
+      const std::string& spec = config.evaluation.agents[k];
+      const uint64_t seed = config.seed * 7777 + eval_round * 131 + k;
+      std::unique_ptr<Agent> me;
+      if (config.evaluation.player == "policy") {
+        me = std::make_unique<PolicyAgent>("policy(current)", net_evaluator, 0.0, seed);
+      } else {
+        SearchConfig search = config.evaluation.search;
+        search.seed = seed;
+        me = std::make_unique<SearchAgent>("net(current)", search, net_evaluator);
+      }
+      auto opponent = make_agent(spec, *game, seed + 1);
+      const MatchSummary m =
+          play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr);
+      const AgentTally& t = m.tallies[0];
+      nlohmann::json r;
+      r["opponent"] = spec;
+      r["eval_games"] = m.games;
+      r["wins"] = t.wins;
+      r["draws"] = t.draws;
+      r["losses"] = t.losses;
+      r["win_rate"] = m.games > 0 ? (t.wins + 0.5 * t.draws) / m.games : 0.0;
+      results.push_back(r);
+    }
+    return results;
+  });
+
+  StopSignals signals;
+  state = loop.run(state, g_stop_requested, selfplay_only);
+  if (selfplay_only) {
+    const BatchingStats s = evaluator.stats();
+    const double seconds = config.budget.minutes * 60;
+    out << std::fixed << std::setprecision(1) << "selfplay-bench: games " << records.games()
+        << "  evals/s " << s.positions / seconds << "  mean batch "
+        << (s.forwards > 0 ? static_cast<double>(s.positions) / s.forwards : 0.0)
+        << "  raw forward " << raw << "/s at batch " << nominal_batch
+        << "  batching efficiency " << std::setprecision(3) << s.positions / seconds / raw
+        << "  forward busy " << s.forward_seconds / seconds << "\n";
+  } else {
+    out << "saved " << dir.file(state.latest_checkpoint) << " (step " << state.step << ", "
+        << state.games << " games)\n";
+  }
+  return 0;
+}
+
 }  // namespace tenuki

@@ -10,13 +10,13 @@
 
 namespace tenuki {
 
-int GameRecord::training_positions() const {
+int SelfPlayRecord::training_positions() const {
   int n = 0;
   for (uint8_t f : full_search) n += f ? 1 : 0;
   return n;
 }
 
-std::string record_to_json_line(const GameRecord& r) {
+std::string record_to_json_line(const SelfPlayRecord& r) {
   nlohmann::json j;
   j["game"] = r.game_spec;
   j["moves"] = r.moves;
@@ -39,7 +39,7 @@ std::string record_to_json_line(const GameRecord& r) {
   return j.dump();
 }
 
-GameRecord record_from_json_line(const std::string& line) {
+SelfPlayRecord record_from_json_line(const std::string& line) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(line);
@@ -47,7 +47,7 @@ GameRecord record_from_json_line(const std::string& line) {
     throw std::invalid_argument(std::string("bad JSON: ") + e.what());
   }
   try {
-    GameRecord r;
+    SelfPlayRecord r;
     r.game_spec = j.at("game").get<std::string>();
     r.moves = j.at("moves").get<std::vector<Action>>();
     for (const auto& flat : j.at("policy")) {
@@ -74,27 +74,7 @@ GameRecord record_from_json_line(const std::string& line) {
   }
 }
 
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
-    out << contents;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("error writing '" + tmp + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
-  }
-}
-
-void write_records_file(const std::string& path, const std::vector<GameRecord>& records) {
+void write_records_file(const std::string& path, const std::vector<SelfPlayRecord>& records) {
   std::string text;
   for (const auto& r : records) {
     text += record_to_json_line(r);
@@ -103,10 +83,10 @@ void write_records_file(const std::string& path, const std::vector<GameRecord>& 
   write_file_atomically(path, text);
 }
 
-std::vector<GameRecord> read_records_file(const std::string& path) {
+std::vector<SelfPlayRecord> read_records_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read game records '" + path + "'");
-  std::vector<GameRecord> out;
+  std::vector<SelfPlayRecord> out;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

@@ -12,11 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "envs/atomic_file.h"
 #include "envs/game.h"
 
 namespace tenuki {
 
-struct GameRecord {
+struct SelfPlayRecord {
   std::string game_spec;
   std::vector<Action> moves;
   // Per move: (action, probability) pairs with probability > 0.
@@ -31,18 +32,14 @@ struct GameRecord {
 };
 
 // One JSON line (no newline).
-std::string record_to_json_line(const GameRecord& record);
+std::string record_to_json_line(const SelfPlayRecord& record);
 // Throws std::invalid_argument for a malformed line.
-GameRecord record_from_json_line(const std::string& line);
+SelfPlayRecord record_from_json_line(const std::string& line);
 
 // Writes records to `path` atomically (temporary file beside it, then rename). Throws
 // std::runtime_error on I/O failure.
-void write_records_file(const std::string& path, const std::vector<GameRecord>& records);
+void write_records_file(const std::string& path, const std::vector<SelfPlayRecord>& records);
 // Reads every record of a file. Throws std::runtime_error naming the file and line.
-std::vector<GameRecord> read_records_file(const std::string& path);
-
-// Writes `contents` to `path` atomically (temporary file, flush, rename). Throws
-// std::runtime_error.
-void write_file_atomically(const std::string& path, const std::string& contents);
+std::vector<SelfPlayRecord> read_records_file(const std::string& path);
 
 }  // namespace tenuki

@@ -13,7 +13,7 @@ ReplayBuffer::ReplayBuffer(std::shared_ptr<const Game> game, int64_t window)
 }
 
 std::shared_ptr<const ReplayBuffer::StoredGame> ReplayBuffer::store(
-    const GameRecord& record) const {
+    const SelfPlayRecord& record) const {
   if (record.game_spec != game_->spec()) {
     throw std::invalid_argument("ReplayBuffer: record of '" + record.game_spec +
                                 "' in a buffer for '" + game_->spec() + "'");
@@ -29,7 +29,7 @@ std::shared_ptr<const ReplayBuffer::StoredGame> ReplayBuffer::store(
   return stored;
 }
 
-void ReplayBuffer::add(const GameRecord& record) {
+void ReplayBuffer::add(const SelfPlayRecord& record) {
   auto stored = store(record);
   std::lock_guard<std::mutex> lock(mutex_);
   int added = 0;
@@ -130,7 +130,7 @@ TrainingBatch ReplayBuffer::sample(int n, Rng& rng, bool augment) const {
   return b;
 }
 
-TrainingBatch ReplayBuffer::make_sample(const GameRecord& record, int move, int s) const {
+TrainingBatch ReplayBuffer::make_sample(const SelfPlayRecord& record, int move, int s) const {
   auto stored = store(record);
   if (move < 0 || move >= static_cast<int>(record.moves.size())) {
     throw std::invalid_argument("ReplayBuffer::make_sample: move out of range");

@@ -45,11 +45,11 @@ class ReplayBuffer {
 
   // Adds a finished game. Throws std::invalid_argument when the record is for another game or
   // does not replay (illegal move).
-  void add(const GameRecord& record);
+  void add(const SelfPlayRecord& record);
   // Samples `n` positions uniformly (with replacement) from the window. Precondition: size() > 0.
   TrainingBatch sample(int n, Rng& rng, bool augment) const;
   // Builds the sample for position `move` of `record` under symmetry `s` (for tests and tools).
-  TrainingBatch make_sample(const GameRecord& record, int move, int s) const;
+  TrainingBatch make_sample(const SelfPlayRecord& record, int move, int s) const;
 
   // Training positions in the window.
   int64_t size() const;
@@ -59,14 +59,14 @@ class ReplayBuffer {
 
  private:
   struct StoredGame {
-    GameRecord record;
+    SelfPlayRecord record;
     std::vector<int8_t> final_owner;  // per cell: -1 empty, 0 or 1 owner at the end
   };
   struct Position {
     std::shared_ptr<const StoredGame> game;
     int move;
   };
-  std::shared_ptr<const StoredGame> store(const GameRecord& record) const;
+  std::shared_ptr<const StoredGame> store(const SelfPlayRecord& record) const;
   void fill(const StoredGame& game, int move, int s, TrainingBatch& batch, int slot) const;
 
   std::shared_ptr<const Game> game_;

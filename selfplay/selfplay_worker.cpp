@@ -20,9 +20,10 @@ SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchCon
 
 void SelfPlayWorker::start_game(Slot& slot) {
   slot.state = game_->new_initial_state();
-  slot.record = GameRecord{};
+  slot.record = SelfPlayRecord{};
   slot.record.game_spec = game_->spec();
-  // A fresh tree per game (the tree's move-choice generator keeps advancing).
+  // The slot's tree is kept (its generator keeps advancing); a new root with an unrelated
+  // history discards the old nodes.
   slot.tree->set_root(*slot.state);
   slot.searching = true;
 }

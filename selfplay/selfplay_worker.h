@@ -27,7 +27,7 @@ struct SelfPlayWorkerOptions {
 };
 
 // Called from the worker's thread for every finished game; must be thread-safe across workers.
-using GameSink = std::function<void(GameRecord&&)>;
+using GameSink = std::function<void(SelfPlayRecord&&)>;
 
 class SelfPlayWorker {
  public:
@@ -44,7 +44,7 @@ class SelfPlayWorker {
   struct Slot {
     std::unique_ptr<State> state;
     std::unique_ptr<Mcts> tree;
-    GameRecord record;
+    SelfPlayRecord record;
     bool searching = false;
   };
   void start_game(Slot& slot);

@@ -44,7 +44,7 @@ struct SelfPlayConfig {
 struct InferenceConfig {
   std::string device = "auto";  // cpu | cuda | cuda:N | auto
   std::string dtype = "float32";  // float32 | bfloat16 | half
-  int threads = 1;              // LibTorch intra-op CPU threads (process-wide), >= 1
+  int threads = 1;  // LibTorch intra-op CPU threads, >= 1; process-wide, so the trainer too
   int max_batch = 4096;         // largest forward pass, positions
   double wait_ms = 2.0;         // longest wait for other workers' requests once one is queued
 };

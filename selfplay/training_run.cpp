@@ -107,11 +107,11 @@ RecordWriter::RecordWriter(RunDirectory& dir, std::shared_ptr<const Game> game,
     : dir_(dir), game_(std::move(game)), buffer_(buffer), rate_(rate),
       chunk_games_(chunk_games), sgf_(sgf), next_chunk_(next_chunk), games_(games_done) {}
 
-void RecordWriter::add(GameRecord&& record) {
+void RecordWriter::add(SelfPlayRecord&& record) {
   buffer_.add(record);
   rate_.add_generated(record.training_positions());
   games_.fetch_add(1);
-  std::vector<GameRecord> full;
+  std::vector<SelfPlayRecord> full;
   int64_t chunk = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -124,7 +124,7 @@ void RecordWriter::add(GameRecord&& record) {
 }
 
 void RecordWriter::flush() {
-  std::vector<GameRecord> rest;
+  std::vector<SelfPlayRecord> rest;
   int64_t chunk = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -140,7 +140,7 @@ int64_t RecordWriter::next_chunk() const {
   return next_chunk_;
 }
 
-void RecordWriter::write_chunk(std::vector<GameRecord> records, int64_t chunk) {
+void RecordWriter::write_chunk(std::vector<SelfPlayRecord> records, int64_t chunk) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   char name[64];
   std::snprintf(name, sizeof(name), "chunk_%06" PRId64, chunk);
@@ -176,7 +176,8 @@ std::string format_duration(double seconds) {
   return out.str();
 }
 
-double round_to(double x, double unit) { return std::round(x / unit) * unit; }
+// x rounded to 1/scale (e.g. scale 1000: three decimals), printed short by the JSON writer.
+double round_to(double x, double scale) { return std::round(x * scale) / scale; }
 
 }  // namespace
 
@@ -203,14 +204,19 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   CheckpointMeta meta;
   meta.game_spec = d_.game->spec();
   meta.training_step = state.step;
+  const std::string name = d_.dir.checkpoint_name(state.step);
   if (state.latest_checkpoint.empty()) {
     meta.parent = first_parent_;
     meta.derivation = first_derivation_;
+  } else if (state.latest_checkpoint == name) {
+    // Rewriting this step's checkpoint (a stop right after a scheduled one): keep its lineage.
+    const CheckpointMeta previous = read_checkpoint_meta(d_.dir.file(name));
+    meta.parent = previous.parent;
+    meta.derivation = previous.derivation;
   } else {
     meta.parent = d_.dir.file(state.latest_checkpoint);
     meta.derivation = "continued";
   }
-  const std::string name = d_.dir.checkpoint_name(state.step);
   save_checkpoint(d_.dir.file(name), d_.trainer.net(), meta);
   d_.trainer.save_optimizer(d_.dir.file("optimizer.pt"));
   state.latest_checkpoint = name;
@@ -231,7 +237,7 @@ void TrainingLoop::run_evaluation(const RunState& state) {
     r["type"] = "eval";
     r["step"] = state.step;
     r["games"] = d_.records.games();
-    r["wall_s"] = round_to(state.wall_seconds, 0.1);
+    r["wall_s"] = round_to(state.wall_seconds, 1e1);
     d_.dir.append_metrics(r);
     line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
          << r.value("win_rate", 0.0);
@@ -264,9 +270,19 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     options.seed = c.seed * 1000003ull + static_cast<uint64_t>(state.games) * 31 + w + 1;
     workers.push_back(std::make_unique<SelfPlayWorker>(
         d_.game, c.search, options, d_.evaluator, d_.rate,
-        [this](GameRecord&& r) { d_.records.add(std::move(r)); }));
+        [this](SelfPlayRecord&& r) { d_.records.add(std::move(r)); }));
   }
   boost::asio::thread_pool pool(static_cast<size_t>(c.selfplay.workers));
+  // Declared after the pool so that, on an exception, the workers are told to stop before the
+  // pool's destructor joins them.
+  struct StopWorkers {
+    std::atomic<bool>& flag;
+    RateController& rate;
+    ~StopWorkers() {
+      flag = true;
+      rate.stop();
+    }
+  } stop_workers{workers_stop, d_.rate};
   for (auto& worker : workers) {
     boost::asio::post(pool, [&, w = worker.get()] {
       try {
@@ -296,21 +312,22 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     w.steps = d_.trainer.steps();
     return w;
   };
-  Window metrics_window = open_window(), progress_window = metrics_window;
+  const Window session_window = open_window();
+  Window metrics_window = session_window, progress_window = session_window;
   auto rates = [&](const Window& w, nlohmann::json& j) {
     const double dt = std::max(1e-9, std::chrono::duration<double>(Clock::now() - w.time).count());
     const BatchingStats now = d_.evaluator.stats();
     const double evals = static_cast<double>(now.positions - w.eval.positions);
     const double forwards = static_cast<double>(now.forwards - w.eval.forwards);
-    j["games_per_s"] = round_to((d_.records.games() - w.games) / dt, 1e-3);
-    j["evals_per_s"] = round_to(evals / dt, 0.1);
-    j["mean_batch"] = round_to(forwards > 0 ? evals / forwards : 0.0, 0.01);
-    j["steps_per_s"] = round_to((d_.trainer.steps() - w.steps) / dt, 1e-3);
-    j["raw_evals_per_s"] = round_to(raw_throughput_, 0.1);
+    j["games_per_s"] = round_to((d_.records.games() - w.games) / dt, 1e3);
+    j["evals_per_s"] = round_to(evals / dt, 1e1);
+    j["mean_batch"] = round_to(forwards > 0 ? evals / forwards : 0.0, 1e2);
+    j["steps_per_s"] = round_to((d_.trainer.steps() - w.steps) / dt, 1e3);
+    j["raw_evals_per_s"] = round_to(raw_throughput_, 1e1);
     j["raw_batch"] = raw_batch_;
     j["batching_efficiency"] =
-        raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e-3) : 0.0;
-    j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e-3);
+        raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e3) : 0.0;
+    j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e3);
   };
   auto budget_fraction = [&] {
     double f = 0;
@@ -397,7 +414,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       j["games"] = d_.records.games();
       j["positions"] = d_.rate.generated();
       j["samples"] = d_.rate.consumed();
-      j["wall_s"] = round_to(wall(), 0.01);
+      j["wall_s"] = round_to(wall(), 1e2);
       j["loss"] = metrics_window.loss / n;
       j["policy_loss"] = metrics_window.policy / n;
       j["value_loss"] = metrics_window.value / n;
@@ -427,17 +444,13 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
          << ", games " << d_.records.games() << std::endl;
   state.step = d_.trainer.steps();
   state.wall_seconds = wall();
-  if (!selfplay_only) {
-    write_checkpoint(state);
-  } else {
-    d_.records.flush();
-  }
+  if (!selfplay_only) write_checkpoint(state);
   nlohmann::json j;
   j["type"] = "summary";
   j["step"] = state.step;
   j["games"] = d_.records.games();
-  j["wall_s"] = round_to(state.wall_seconds, 0.01);
-  rates(metrics_window, j);
+  j["wall_s"] = round_to(state.wall_seconds, 1e2);
+  rates(session_window, j);  // this session's averages
   d_.dir.append_metrics(j);
   {
     std::lock_guard<std::mutex> lock(error_mutex);

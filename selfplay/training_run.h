@@ -73,14 +73,14 @@ class RecordWriter {
   RecordWriter(RunDirectory& dir, std::shared_ptr<const Game> game, ReplayBuffer& buffer,
                RateController& rate, int chunk_games, bool sgf, int64_t next_chunk,
                int64_t games_done);
-  void add(GameRecord&& record);
+  void add(SelfPlayRecord&& record);
   // Writes the pending games (if any) as one chunk. Throws std::runtime_error on I/O failure.
   void flush();
   int64_t games() const { return games_.load(); }
   int64_t next_chunk() const;
 
  private:
-  void write_chunk(std::vector<GameRecord> records, int64_t chunk);
+  void write_chunk(std::vector<SelfPlayRecord> records, int64_t chunk);
 
   RunDirectory& dir_;
   std::shared_ptr<const Game> game_;
@@ -90,7 +90,7 @@ class RecordWriter {
   bool sgf_;
   mutable std::mutex mutex_;
   std::mutex write_mutex_;  // serialises chunk writes
-  std::vector<GameRecord> pending_;
+  std::vector<SelfPlayRecord> pending_;
   int64_t next_chunk_;
   std::atomic<int64_t> games_;
 };

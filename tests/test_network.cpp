@@ -1,3 +1,6 @@
+#include "experiments/match.h"
+#include "experiments/cli.h"
+#include "agents/agent.h"
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -392,4 +395,21 @@ TEST_CASE("leela zero weights: line layout of a version-1 file", "[network]") {
   REQUIRE(counts[head + 6] == 8);           // value conv
   REQUIRE(counts[head + 10] == 256 * 361);  // value FC1
   REQUIRE(counts[head + 13] == 1);
+}
+
+TEST_CASE("net agent: a fresh checkpoint plays legal games through MCTS", "[mcts][net]") {
+  const std::string path = "test_net_agent.ckpt";
+  auto game = make_game("go(size=5)");
+  {
+    std::ostringstream out, err;
+    REQUIRE(run_cli({"net-init", path, "--game", "go(size=5)", "--blocks", "1", "--channels", "16"},
+                    out, err) == 0);
+  }
+  auto net = make_agent("net(model=" + path + ",visits=16,leaves_per_batch=4)", *game, 1);
+  auto policy = make_agent("policy(model=" + path + ",temperature=1)", *game, 2);
+  auto summary = play_match(*game, {net.get(), policy.get()}, 2, nullptr);
+  REQUIRE(summary.games == 2);
+  REQUIRE_THROWS_WITH(make_agent("net(visits=5)", *game, 1), Catch::Matchers::Contains("model=PATH"));
+  REQUIRE_THROWS_AS(make_agent("net(model=/nonexistent.ckpt)", *game, 1), std::runtime_error);
+  std::remove(path.c_str());
 }

@@ -248,9 +248,10 @@ TEST_CASE("sprt: accepts H1 and H0 at the expected rates", "[ratings][sprt]") {
   }
   const double rate_h1 = static_cast<double>(h1_at_elo1) / runs;
   const double rate_h0 = static_cast<double>(h0_at_elo0) / runs;
-  WARN("SPRT(0, 20, 0.05, 0.05), 30% draws, " << runs << " runs each: true elo 20 accepts H1 in "
-       << rate_h1 << " (mean " << games_at_elo1 / runs << " games); true elo 0 accepts H0 in "
-       << rate_h0 << " (mean " << games_at_elo0 / runs << " games)");
+  WARN("SPRT(0, 20, 0.05, 0.05), 30% draws, "
+       << runs << " runs each: true elo 20 accepts H1 in " << rate_h1 << " (mean "
+       << games_at_elo1 / runs << " games); true elo 0 accepts H0 in " << rate_h0 << " (mean "
+       << games_at_elo0 / runs << " games)");
   CHECK(rate_h1 >= 1 - c.beta - 0.03);
   CHECK(rate_h0 >= 1 - c.alpha - 0.03);
   CHECK(h1_at_strong >= runs - 1);

@@ -288,30 +288,34 @@ void Board::area_owners(std::array<uint8_t, kMaxLocs>* owners) const {
         continue;
       }
       if (visited[l]) continue;
-      // Flood-fill the empty region, noting which colours it touches.
-      int size = 0, head = 0;
-      int touches = 0;  // bit kBlack | bit kWhite
-      region[size++] = static_cast<int16_t>(l);
-      visited[l] = true;
-      while (head < size) {
-        Loc p = region[head++];
-        for (int off : neighbour_offsets_) {
-          Loc n = p + off;
-          uint8_t nc = color_[n];
-          if (nc == kEmpty) {
-            if (!visited[n]) {
-              visited[n] = true;
-              region[size++] = static_cast<int16_t>(n);
-            }
-          } else if (nc != kWall) {
-            touches |= nc;
-          }
-        }
-      }
+      int touches = 0;
+      const int size = fill_empty_region(l, visited.data(), region, &touches);
       uint8_t owner = touches == kBlack ? kBlack : touches == kWhite ? kWhite : kEmpty;
       for (int i = 0; i < size; ++i) own[region[i]] = owner;
     }
   }
+}
+
+int Board::fill_empty_region(Loc start, bool* visited, int16_t* region, int* touches) const {
+  int size = 0, head = 0;
+  region[size++] = static_cast<int16_t>(start);
+  visited[start] = true;
+  while (head < size) {
+    const Loc p = region[head++];
+    for (int off : neighbour_offsets_) {
+      const Loc n = p + off;
+      const uint8_t nc = color_[n];
+      if (nc == kEmpty) {
+        if (!visited[n]) {
+          visited[n] = true;
+          region[size++] = static_cast<int16_t>(n);
+        }
+      } else if (nc != kWall) {
+        *touches |= nc;
+      }
+    }
+  }
+  return size;
 }
 
 int Board::area_score() const {
@@ -335,25 +339,8 @@ int Board::area_score() const {
   for (int i = 0; i < num_empty_; ++i) {
     const Loc l = empties_[i];
     if (visited[l] || (neighbour_counts_[l] & 0xff) == 0) continue;
-    int size = 0, head = 0;
-    int touches = 0;  // bit kBlack | bit kWhite
-    region[size++] = static_cast<int16_t>(l);
-    visited[l] = true;
-    while (head < size) {
-      Loc p = region[head++];
-      for (int off : neighbour_offsets_) {
-        Loc n = p + off;
-        uint8_t nc = color_[n];
-        if (nc == kEmpty) {
-          if (!visited[n]) {
-            visited[n] = true;
-            region[size++] = static_cast<int16_t>(n);
-          }
-        } else if (nc != kWall) {
-          touches |= nc;
-        }
-      }
-    }
+    int touches = 0;
+    const int size = fill_empty_region(l, visited.data(), region, &touches);
     score += touches == kBlack ? size : touches == kWhite ? -size : 0;
   }
   return score;

@@ -215,6 +215,9 @@ class Board {
   std::string check_invariants() const;
 
  private:
+  // Flood-fills the empty region containing `start` into `region` (Locs), marking `visited`
+  // (indexed by Loc); ORs the colours of the stones it touches into *touches. Returns its size.
+  int fill_empty_region(Loc start, bool* visited, int16_t* region, int* touches) const;
   static constexpr int16_t kScratchLibs = 10000;
   struct Chain {
     uint32_t lib_sum;

@@ -1,5 +1,7 @@
 #include "envs/go/sgf.h"
 
+#include "envs/atomic_file.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -404,22 +406,7 @@ std::string write_sgf(const GoState& state, const std::string& black_name,
 }
 
 void write_sgf_file(const std::string& path, const std::string& text) {
-  std::string tmp = path + "." + std::to_string(::getpid()) + ".sgf.tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
-    out << text;
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw std::runtime_error("write failed for '" + tmp + "'");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
-  }
+  write_file_atomically(path, text);
 }
 
 }  // namespace tenuki::go

@@ -75,7 +75,7 @@ std::string write_sgf(const GoState& state, const SgfWriteOptions& options = {})
 std::string write_sgf(const GoState& state, const std::string& black_name,
                       const std::string& white_name);
 
-// Writes `text` to `path` atomically: a temporary file beside it, then rename. Throws
+// Writes `text` to `path` atomically (write_file_atomically in envs/atomic_file.h). Throws
 // std::runtime_error on failure (the temporary file is removed).
 void write_sgf_file(const std::string& path, const std::string& text);
 
