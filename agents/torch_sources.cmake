@@ -18,6 +18,7 @@ if(TENUKI_WITH_TORCH)
   set(TENUKI_TORCH_TEST_SOURCES
     ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_selfplay.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
   )
 else()
   set(TENUKI_TORCH_SOURCES ${PROJECT_SOURCE_DIR}/agents/no_torch.cpp)

@@ -5,12 +5,15 @@
 # Needs no internet: Boost, Eigen and nlohmann-json headers come from Debian .deb files unpacked
 # with `dpkg -x PACKAGE.deb DEPS_DIR` (libboost1.74-dev, libeigen3-dev, nlohmann-json3-dev, ...).
 #
+# LibTorch's CMake config of a CUDA build also needs the CUDA toolkit (nvcc, headers) installed;
+# pass e.g. CUDAToolkit_ROOT=/usr/local/cuda in the environment when CMake does not find it.
+#
 # Usage: bench/gpu_selfplay.sh DEPS_DIR [SECONDS=60] [CONFIG=experiments/train/go9_gpu.json]
 #        environment: BUILD_DIR (default build-gpu), RUN_DIR (default runs/gpu_selfplay_bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 1 ]]; then
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,15p' "$0" >&2
   exit 2
 fi
 deps="$(cd "$1" && pwd)"
@@ -30,13 +33,17 @@ prefixes="$torch_prefix;$deps/usr"
 for d in "$deps"/usr/lib/*/cmake "$deps"/usr/share/cmake "$deps"/usr/share/eigen3/cmake; do
   [[ -d "$d" ]] && prefixes="$prefixes;$d"
 done
+boost_dir=()
+for d in "$deps"/usr/lib/*/cmake/Boost-*; do
+  [[ -f "$d/BoostConfig.cmake" ]] && boost_dir=(-DBoost_DIR="$d")
+done
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$build_dir" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE=Release \
   -DTENUKI_BUILD_TESTS=OFF \
   -DCMAKE_PREFIX_PATH="$prefixes" \
-  -DBoost_INCLUDE_DIR="$deps/usr/include" \
+  -DBoost_INCLUDE_DIR="$deps/usr/include" "${boost_dir[@]}" \
   -DCMAKE_CXX_FLAGS="-isystem $deps/usr/include"
 cmake --build "$build_dir" --target tenuki -j"$(nproc)"
 

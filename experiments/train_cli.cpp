@@ -164,6 +164,18 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
     }
   }
 
+  // The master net and its trainer (checks frozen / lr-multiplier prefixes against the net).
+  DeviceOptions train_options;
+  train_options.device = config.training.device;
+  PolicyValueNet::set_threads(config.inference.threads);
+  auto master = std::make_shared<PolicyValueNet>(config.network, config.seed, train_options);
+  std::unique_ptr<Trainer> trainer;
+  try {
+    trainer = std::make_unique<Trainer>(master, config.training);
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+
   // 2. Run directory and counters.
   RunDirectory dir(run_path);
   if (!selfplay_only) write_file_atomically(config_path, resolved.dump(2) + "\n");
@@ -171,11 +183,7 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
   if (!selfplay_only && dir.has_state()) state = dir.read_state();
   const bool resuming = !state.latest_checkpoint.empty();
 
-  // 3. Networks: the float32 master (trained) and the inference copy (served).
-  DeviceOptions train_options;
-  train_options.device = config.training.device;
-  PolicyValueNet::set_threads(config.inference.threads);
-  auto master = std::make_shared<PolicyValueNet>(config.network, config.seed, train_options);
+  // 3. Networks: the float32 master (trained; built above) and the inference copy (served).
   std::string parent, derivation = "from scratch";
   if (resuming) {
     load_checkpoint_into(dir.file(state.latest_checkpoint), *master);
@@ -218,10 +226,9 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
                         static_cast<int64_t>(config.loop.train_ratio * config.selfplay.workers *
                                              config.selfplay.games_per_worker);
   RateController rate(config.loop.train_ratio, config.replay.min_positions, slack);
-  Trainer trainer(master, config.training);
   if (resuming) {
-    trainer.set_steps(state.step);
-    if (!trainer.load_optimizer(dir.file("optimizer.pt"))) {
+    trainer->set_steps(state.step);
+    if (!trainer->load_optimizer(dir.file("optimizer.pt"))) {
       err << "train: note: optimizer state not restored (fresh optimizer)\n";
     }
   }
@@ -252,7 +259,8 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
   out.flush();
 
   // 6. The loop, with reference-agent evaluation for learning curves.
-  TrainingLoop loop(LoopDependencies{config, game, dir, evaluator, buffer, trainer, records, rate,
+  TrainingLoop loop(LoopDependencies{config, game, dir, evaluator, buffer, *trainer, records,
+                                     rate,
                                      out});
   loop.set_raw_throughput(raw, nominal_batch);
   loop.set_lineage(parent, derivation);

@@ -121,31 +121,6 @@ void check_spec(const std::string& key, const std::string& spec) {
   }
 }
 
-// search_config_from_json with the boolean fields read here: agents/search_config.cpp range-checks
-// every value through get<double>(), which throws for JSON booleans.
-SearchConfig read_search(const nlohmann::json& j) {
-  if (!j.is_object()) throw std::invalid_argument("expected a JSON object");
-  static const std::vector<std::pair<const char*, bool SearchConfig::*>> kBools = {
-      {"reuse_tree", &SearchConfig::reuse_tree},
-      {"root_noise", &SearchConfig::root_noise},
-      {"forced_playouts", &SearchConfig::forced_playouts},
-      {"gumbel", &SearchConfig::gumbel}};
-  nlohmann::json rest = j;
-  std::vector<std::pair<bool SearchConfig::*, bool>> bools;
-  for (const auto& [key, member] : kBools) {
-    if (!rest.contains(key)) continue;
-    if (!rest[key].is_boolean()) {
-      throw std::invalid_argument(std::string("search config: key '") + key +
-                                  "' must be true or false, got " + rest[key].dump());
-    }
-    bools.emplace_back(member, rest[key].get<bool>());
-    rest.erase(key);
-  }
-  SearchConfig config = search_config_from_json(rest);
-  for (const auto& [member, value] : bools) config.*member = value;
-  return config;
-}
-
 SearchConfig default_eval_search() {
   SearchConfig s;
   s.playouts = 32;
@@ -168,7 +143,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     in_section("network", [&] { c.network = root.at("network").get<NetworkConfig>(); });
   }
   if (root.has("search")) {
-    in_section("search", [&] { c.search = read_search(root.at("search")); });
+    in_section("search", [&] { c.search = search_config_from_json(root.at("search")); });
   }
   if (root.has("selfplay")) {
     ObjectReader r(root.at("selfplay"), "selfplay");
@@ -253,7 +228,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
         if (!r.at("search").is_object()) throw std::invalid_argument("expected a JSON object");
         nlohmann::json s = search_config_to_json(default_eval_search());
         for (const auto& [k, v] : r.at("search").items()) s[k] = v;
-        e.search = read_search(s);
+        e.search = search_config_from_json(s);
       });
     }
     r.finish();

@@ -392,6 +392,10 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     }
     const int b = c.training.batch_size;
     if (!d_.rate.wait_train(b, std::chrono::milliseconds(200))) continue;
+    if (d_.buffer.size() == 0) {  // counters ahead of the records (e.g. deleted chunk files)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
     TrainingBatch batch = d_.buffer.sample(b, rng, c.replay.augment);
     TrainStepStats s = d_.trainer.step(batch);
     d_.rate.add_consumed(b);

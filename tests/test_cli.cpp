@@ -1,5 +1,7 @@
 // The `tenuki` command line, run in-process through run_cli and once as a real process.
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -88,4 +90,46 @@ TEST_CASE("cli: the real program exits non-zero on bad input", "[cli]") {
   int status = pclose(pipe);
   REQUIRE(WEXITSTATUS(status) == 2);
   REQUIRE_THAT(output, Contains("size=99 is outside [2, 19]"));
+}
+
+TEST_CASE("cli: every command's error path is a message and exit code 2, never a crash", "[cli]") {
+  const std::vector<std::string> bad = {
+      "games --frobnicate",
+      "perft",
+      "perft 'go(size=9)' many",
+      "perft 'go(size=9,komi=abc)' 1",
+      "play 'hex(size=5)' --agents random",
+      "play tictactoe --agents 'mcts(playouts=0)',random",
+      "play tictactoe --agents 'mcts(playouts=10,gumbel=maybe)',random",
+      "play tictactoe --games -3",
+      "play tictactoe --agents 'gtp(rows=top)',random",
+      "bench rules 'chess'",
+      "bench mcts tictactoe --evaluator magic",
+      "bench mcts tictactoe --leaves 0",
+      "encoding 'othello(size=5)'",
+      "encoding tictactoe --moves x",
+      "gtp --agent 'mcts(playouts=-1)'",
+      "gtp --game 'go(size=1)' --agent random",
+      "tournament tictactoe --agents random",
+      "tournament tictactoe --agents random,nonsense --out /tmp/tenuki_cli_error_test",
+      "tournament --config /nonexistent/config.json",
+      "train /nonexistent/config.json --out /tmp/tenuki_cli_error_test_run",
+      "net-init",
+      "bench net --batches 0",
+  };
+  for (const auto& args : bad) {
+    std::string cmd = std::string(TENUKI_BINARY) + " " + args + " 2>&1 </dev/null";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    char buf[256];
+    while (fgets(buf, sizeof buf, pipe)) output += buf;
+    int status = pclose(pipe);
+    INFO("tenuki " << args << "\n" << output);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 2);
+    REQUIRE(output.find("terminate called") == std::string::npos);
+    REQUIRE(!output.empty());
+  }
+  REQUIRE(access("/tmp/tenuki_cli_error_test", F_OK) != 0);
 }

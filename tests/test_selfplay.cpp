@@ -240,10 +240,16 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
       << R"J({"game":"tictactoe","evaluation":{"agents":["mcts(playouts=-3)"]}})J";
   CHECK_THROWS_WITH(run_train({dir.path + "/bad_agent.json", "--out", dir.path + "/run"}),
                     Contains("evaluation.agents[0]"));
+  std::ofstream(dir.path + "/bad_frozen.json")
+      << R"J({"game":"tictactoe","training":{"frozen":["trunk.blocks.0"]}})J";
+  CHECK_THROWS_AS(run_train({dir.path + "/bad_frozen.json", "--out", dir.path + "/run"}),
+                  UsageError);
   CHECK_FALSE(fs::exists(dir.path + "/run"));
 }
 
-TEST_CASE("batching service merges concurrent requests into one forward", "[selfplay]") {
+TEST_CASE("batching service merges concurrent requests into one forward", "[selfplay][threads]") {
+  // One LibTorch thread: its own (uninstrumented) thread pool would only add noise under TSan.
+  PolicyValueNet::set_threads(1);
   auto game = make_game("connect_four");
   auto net = std::make_shared<PolicyValueNet>(tiny_net(), 5);
   BatchingOptions options;
@@ -390,7 +396,7 @@ TEST_CASE("frozen layers do not change and lr multipliers apply", "[selfplay]") 
   CHECK(ts.lr_at(25) == Approx(0.0025));
 }
 
-TEST_CASE("a tiny train run writes its files and resumes where it stopped", "[selfplay]") {
+TEST_CASE("a tiny train run writes its files and resumes where it stopped", "[selfplay][threads]") {
   TempDir dir;
   const std::string config = dir.path + "/ttt.json";
   std::ofstream(config) << R"({

@@ -317,7 +317,7 @@ TEST_CASE("tournament: quick connect four tournament ranks agents, resumes and r
   fs::remove_all(dir);
 }
 
-TEST_CASE("tournament: results do not depend on concurrency", "[tournament]") {
+TEST_CASE("tournament: results do not depend on concurrency", "[tournament][threads]") {
   TournamentConfig c;
   c.game = "tictactoe";
   c.agents = {"random", "mcts(playouts=30)", "mcts(playouts=5)"};

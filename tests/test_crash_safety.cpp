@@ -1,0 +1,168 @@
+// Crash safety of the long-running commands: `tenuki train` and `tenuki tournament` are killed
+// with SIGKILL at random moments; every file they leave must be whole, the next run must resume,
+// and the work lost is measured (at most one checkpoint interval, or the games in progress).
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "agents/checkpoint.h"
+#include "agents/subprocess.h"
+#include "envs/random.h"
+
+using namespace tenuki;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temp_dir(const std::string& name) {
+  auto path = fs::temp_directory_path() / ("tenuki_crash_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path.string();
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Parses a whole JSON file; throws when it is missing, cut or malformed.
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return nlohmann::json::parse(in);
+}
+
+// Runs `command` in a shell and SIGKILLs it after `seconds`; returns true when it was still
+// running (a real kill), false when it had already finished.
+bool run_and_kill(const std::string& command, double seconds) {
+  Subprocess child = Subprocess::shell(command, SubprocessOptions{.discard_stderr = true});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!child.is_alive()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const bool alive = child.is_alive();
+  child.kill();
+  return alive;
+}
+
+// Every line but possibly the last (cut by the kill) is a JSON object; returns the parsed ones.
+std::vector<nlohmann::json> json_lines(const std::string& path, bool allow_cut_last) {
+  std::vector<nlohmann::json> out;
+  auto lines = lines_of(path);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto j = nlohmann::json::parse(lines[i], nullptr, false);
+    if (j.is_discarded()) {
+      INFO(path << " line " << i + 1 << ": " << lines[i]);
+      REQUIRE((allow_cut_last && i + 1 == lines.size()));
+      continue;
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("crash safety: tenuki train killed at random moments resumes losing at most one "
+          "checkpoint interval",
+          "[crash][slow]") {
+  const std::string dir = temp_dir("train");
+  const std::string config = dir + "/ttt.json";
+  const int kCheckpointEvery = 20, kBudgetSteps = 400;
+  std::ofstream(config) << R"({
+    "game": "tictactoe", "seed": 5,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
+    "selfplay": {"workers": 1, "games_per_worker": 16, "chunk_games": 20},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 2000, "min_positions": 40},
+    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 20,
+                 "metrics_every": 1, "publish_every": 2, "progress_seconds": 0},
+    "evaluation": {"every_steps": 1000, "games": 2, "agents": ["random"]},
+    "budget": {"steps": 400}
+  })";
+  const std::string run = dir + "/run";
+  const std::string command =
+      std::string(TENUKI_BINARY) + " train " + config + " --out " + run + " > " + dir + "/log 2>&1";
+  Rng rng(2026);
+  int kills = 0;
+  int64_t worst_lost = 0;
+  for (int attempt = 0; attempt < 8 && kills < 4; ++attempt) {
+    if (!run_and_kill(command, 0.5 + 2.0 * rng.uniform())) break;  // finished before the kill
+    ++kills;
+    // Every file left behind is whole: state, config, checkpoints, records.
+    REQUIRE_NOTHROW(read_json(run + "/config.json"));
+    int64_t resume_step = 0;
+    if (fs::exists(run + "/state.json")) {
+      resume_step = read_json(run + "/state.json").at("step").get<int64_t>();
+    }
+    for (const auto& entry : fs::directory_iterator(run + "/checkpoints")) {
+      if (entry.path().extension() != ".ckpt") continue;  // a temporary file cut by the kill
+      CheckpointMeta meta;
+      REQUIRE_NOTHROW(load_checkpoint(entry.path().string(), {}, &meta));
+    }
+    for (const auto& entry : fs::directory_iterator(run + "/games")) {
+      if (entry.path().extension() == ".jsonl") json_lines(entry.path().string(), false);
+    }
+    int64_t reached = 0;
+    for (const auto& j : json_lines(run + "/metrics.jsonl", true)) {
+      if (j.contains("step")) reached = std::max<int64_t>(reached, j["step"].get<int64_t>());
+    }
+    const int64_t lost = std::max<int64_t>(0, reached - resume_step);
+    worst_lost = std::max(worst_lost, lost);
+    std::cout << "train kill " << kills << ": reached step " << reached << ", resumes at step "
+              << resume_step << ", lost " << lost << " steps\n";
+    CHECK(lost <= kCheckpointEvery);
+  }
+  // The last run goes to the end of the budget.
+  REQUIRE(std::system(command.c_str()) == 0);
+  CHECK(read_json(run + "/state.json").at("step").get<int64_t>() == kBudgetSteps);
+  std::cout << "train: " << kills << " kills, at most " << worst_lost << " steps lost (checkpoint every "
+            << kCheckpointEvery << ")\n";
+  CHECK(kills >= 2);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("crash safety: tenuki tournament killed at random moments loses only games in progress",
+          "[crash][slow]") {
+  const std::string dir = temp_dir("tournament");
+  const std::string out = dir + "/t";
+  const int kGames = 60, kConcurrency = 2;
+  const std::string command = std::string(TENUKI_BINARY) +
+                              " tournament connect_four --agents random,'mcts(playouts=2000)'"
+                              " --games-per-pair 60 --concurrency " + std::to_string(kConcurrency) +
+                              " --out " +
+                              out + " > " + dir + "/log 2>&1";
+  Rng rng(7);
+  int kills = 0;
+  for (int attempt = 0; attempt < 8 && kills < 4; ++attempt) {
+    size_t before = fs::exists(out + "/games.jsonl") ? json_lines(out + "/games.jsonl", true).size() : 0;
+    if (!run_and_kill(command, 0.5 + 2.5 * rng.uniform())) break;
+    ++kills;
+    auto games = json_lines(out + "/games.jsonl", true);
+    std::set<int> seen;
+    for (const auto& g : games) REQUIRE(seen.insert(g.at("index").get<int>()).second);
+    // Finished games are appended at once, so a kill loses only the kConcurrency games running.
+    std::cout << "tournament kill " << kills << ": " << games.size() << " games kept (" << before
+              << " before this run)\n";
+  }
+  REQUIRE(std::system(command.c_str()) == 0);
+  auto games = json_lines(out + "/games.jsonl", false);
+  std::set<int> seen;
+  for (const auto& g : games) REQUIRE(seen.insert(g.at("index").get<int>()).second);
+  REQUIRE(static_cast<int>(seen.size()) == kGames);
+  REQUIRE(*seen.rbegin() == kGames - 1);
+  REQUIRE_NOTHROW(read_json(out + "/ratings.json"));
+  std::cout << "tournament: " << kills << " kills, every game exactly once at the end\n";
+  CHECK(kills >= 2);
+  fs::remove_all(dir);
+}
