@@ -49,6 +49,10 @@ class Evaluator {
   virtual std::unique_ptr<EvaluatorBatch> new_batch() = 0;
 };
 
+// out[a] = softmax of logits over the actions with legal[a] != 0, and 0 elsewhere (n actions). With
+// no legal action, out is all zero.
+void masked_softmax(const float* logits, const uint8_t* legal, int n, float* out);
+
 // A batch implementation that keeps results in plain vectors; subclasses fill them in compute().
 class VectorBatch : public EvaluatorBatch {
  public:

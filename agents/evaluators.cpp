@@ -20,20 +20,25 @@ int VectorBatch::add_slot(const State& state) {
   return i;
 }
 
-void VectorBatch::set_policy_from_logits(int i, const float* logits) {
-  const uint8_t* mask = legal_.data() + static_cast<size_t>(i) * num_actions_;
-  float* out = policies_.data() + static_cast<size_t>(i) * num_actions_;
+void masked_softmax(const float* logits, const uint8_t* legal, int n, float* out) {
   float max_logit = -INFINITY;
-  for (int a = 0; a < num_actions_; ++a) {
-    if (mask[a]) max_logit = std::max(max_logit, logits[a]);
+  for (int a = 0; a < n; ++a) {
+    if (legal[a]) max_logit = std::max(max_logit, logits[a]);
   }
-  double total = 0;
-  for (int a = 0; a < num_actions_; ++a) {
-    out[a] = mask[a] ? std::exp(logits[a] - max_logit) : 0.0f;
-    total += out[a];
+  double sum = 0;
+  for (int a = 0; a < n; ++a) {
+    const double e = legal[a] ? std::exp(static_cast<double>(logits[a]) - max_logit) : 0.0;
+    out[a] = static_cast<float>(e);
+    sum += e;
   }
-  if (total <= 0) return set_uniform_policy(i);
-  for (int a = 0; a < num_actions_; ++a) out[a] = static_cast<float>(out[a] / total);
+  if (sum > 0) {
+    for (int a = 0; a < n; ++a) out[a] = static_cast<float>(out[a] / sum);
+  }
+}
+
+void VectorBatch::set_policy_from_logits(int i, const float* logits) {
+  masked_softmax(logits, legal_.data() + static_cast<size_t>(i) * num_actions_, num_actions_,
+                 policies_.data() + static_cast<size_t>(i) * num_actions_);
 }
 
 void VectorBatch::set_uniform_policy(int i) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <unordered_map>
 
 #include "agents/network_torch.h"
+#include "agents/net_batch.h"
 #include "envs/encoding.h"
 
 namespace tenuki {
@@ -28,122 +30,42 @@ struct BatchingEvaluator::Request {
 
 namespace {
 
-class ServiceBatch : public EvaluatorBatch {
+class ServiceBatch : public NetBatch {
  public:
-  ServiceBatch(BatchingEvaluator* service, std::mutex* mutex, std::condition_variable* done_cv,
+  ServiceBatch(std::mutex* mutex, std::condition_variable* done_cv,
                std::deque<BatchingEvaluator::Request*>* queue, std::condition_variable* server_cv,
                bool has_ownership)
-      : service_(service), mutex_(mutex), done_cv_(done_cv), queue_(queue),
-        server_cv_(server_cv), has_ownership_(has_ownership) {}
+      : NetBatch(has_ownership, std::numeric_limits<int>::max()), mutex_(mutex),
+        done_cv_(done_cv), queue_(queue), server_cv_(server_cv) {}
 
-  int add(const State& state) override {
-    const Game& game = state.game();
-    Slot slot;
-    slot.rows = game.rows();
-    slot.cols = game.cols();
-    slot.num_actions = game.num_actions();
-    slot.policy_offset = policies_.size();
-    slot.ownership_offset = ownership_.size();
-    slot.planes.resize(static_cast<size_t>(encoding::kNumChannels) * game.num_cells());
-    encoding::encode(state, slot.rows, slot.cols, slot.planes.data());
-    slot.legal.assign(static_cast<size_t>(slot.num_actions), 0);
-    state.legal_actions(&legal_scratch_);
-    for (Action a : legal_scratch_) slot.legal[static_cast<size_t>(a)] = 1;
-    policies_.resize(policies_.size() + static_cast<size_t>(slot.num_actions), 0.0f);
-    if (has_ownership_) ownership_.resize(ownership_.size() + game.num_cells(), 0.0f);
-    slots_.push_back(std::move(slot));
-    values_.push_back(0.0f);
-    return static_cast<int>(slots_.size()) - 1;
-  }
-
-  int size() const override { return static_cast<int>(slots_.size()); }
-
-  void compute() override {
-    std::map<std::pair<int, int>, std::vector<int>> groups;
-    for (int i = 0; i < size(); ++i) groups[{slots_[i].rows, slots_[i].cols}].push_back(i);
-    for (const auto& [shape, members] : groups) {
-      const auto [rows, cols] = shape;
-      const size_t cells = static_cast<size_t>(rows) * cols;
-      const size_t plane_floats = encoding::kNumChannels * cells;
-      const size_t n = members.size();
-      input_.resize(n * plane_floats);
-      for (size_t k = 0; k < n; ++k) {
-        const auto& planes = slots_[members[k]].planes;
-        std::copy(planes.begin(), planes.end(), input_.begin() + k * plane_floats);
-      }
-      logits_.resize(n * (cells + 1));
-      values_out_.resize(n);
-      ownership_out_.resize(has_ownership_ ? n * cells : 0);
-      BatchingEvaluator::Request request;
-      request.rows = rows;
-      request.cols = cols;
-      request.n = static_cast<int>(n);
-      request.planes = input_.data();
-      request.logits = logits_.data();
-      request.values = values_out_.data();
-      request.ownership = has_ownership_ ? ownership_out_.data() : nullptr;
-      {
-        std::unique_lock<std::mutex> lock(*mutex_);
-        request.enqueued = Clock::now();
-        queue_->push_back(&request);
-        server_cv_->notify_one();
-        done_cv_->wait(lock, [&] { return request.done; });
-      }
-      if (request.error) std::rethrow_exception(request.error);
-      for (size_t k = 0; k < n; ++k) {
-        const int i = members[k];
-        values_[i] = values_out_[k];
-        set_policy(i, logits_.data() + k * (cells + 1));
-        if (has_ownership_) {
-          std::copy(ownership_out_.begin() + k * cells, ownership_out_.begin() + (k + 1) * cells,
-                    ownership_.begin() + slots_[i].ownership_offset);
-        }
-      }
+ protected:
+  // Hands the group to the service thread and waits until it has been evaluated (possibly
+  // together with other workers' groups).
+  void run_group(const float* planes, int n, int rows, int cols, float* logits, float* values,
+                 float* ownership) override {
+    BatchingEvaluator::Request request;
+    request.rows = rows;
+    request.cols = cols;
+    request.n = n;
+    request.planes = planes;
+    request.logits = logits;
+    request.values = values;
+    request.ownership = ownership;
+    {
+      std::unique_lock<std::mutex> lock(*mutex_);
+      request.enqueued = Clock::now();
+      queue_->push_back(&request);
+      server_cv_->notify_one();
+      done_cv_->wait(lock, [&] { return request.done; });
     }
-  }
-
-  float value(int i) const override { return values_[i]; }
-  const float* policy(int i) const override { return policies_.data() + slots_[i].policy_offset; }
-  const float* ownership(int i) const override {
-    return has_ownership_ ? ownership_.data() + slots_[i].ownership_offset : nullptr;
+    if (request.error) std::rethrow_exception(request.error);
   }
 
  private:
-  struct Slot {
-    int rows = 0, cols = 0, num_actions = 0;
-    size_t policy_offset = 0, ownership_offset = 0;
-    std::vector<float> planes;
-    std::vector<uint8_t> legal;
-  };
-
-  void set_policy(int i, const float* logits) {
-    const Slot& slot = slots_[i];
-    float* out = policies_.data() + slot.policy_offset;
-    float max_logit = -INFINITY;
-    for (int a = 0; a < slot.num_actions; ++a) {
-      if (slot.legal[a]) max_logit = std::max(max_logit, logits[a]);
-    }
-    double sum = 0;
-    for (int a = 0; a < slot.num_actions; ++a) {
-      const double e = slot.legal[a] ? std::exp(static_cast<double>(logits[a]) - max_logit) : 0.0;
-      out[a] = static_cast<float>(e);
-      sum += e;
-    }
-    if (sum > 0) {
-      for (int a = 0; a < slot.num_actions; ++a) out[a] = static_cast<float>(out[a] / sum);
-    }
-  }
-
-  BatchingEvaluator* service_;
   std::mutex* mutex_;
   std::condition_variable* done_cv_;
   std::deque<BatchingEvaluator::Request*>* queue_;
   std::condition_variable* server_cv_;
-  bool has_ownership_;
-  std::vector<Slot> slots_;
-  std::vector<float> values_, policies_, ownership_;
-  std::vector<float> input_, logits_, values_out_, ownership_out_;
-  std::vector<Action> legal_scratch_;
 };
 
 }  // namespace
@@ -177,7 +99,7 @@ EvaluatorAttributes BatchingEvaluator::attributes() const {
 }
 
 std::unique_ptr<EvaluatorBatch> BatchingEvaluator::new_batch() {
-  return std::make_unique<ServiceBatch>(this, &mutex_, &done_cv_, &queue_, &cv_,
+  return std::make_unique<ServiceBatch>(&mutex_, &done_cv_, &queue_, &cv_,
                                         net_->has_ownership());
 }
 
