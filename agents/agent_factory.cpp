@@ -40,8 +40,8 @@ std::unique_ptr<Agent> make_agent(const std::string& text, const Game& game, uin
   } else if (spec.name() == "gtp") {
     agent = make_gtp_agent(spec);
   } else {
-    throw SpecError("unknown agent '" + spec.name() + "' in '" + text + "'; agents: " +
-                    describe_agents());
+    throw SpecError("unknown agent '" + spec.name() + "' in '" + text +
+                    "'; agents: " + describe_agents());
   }
   spec.check_all_used();
   return agent;
@@ -49,7 +49,8 @@ std::unique_ptr<Agent> make_agent(const std::string& text, const Game& game, uin
 
 std::string describe_agents() {
   return "random (uniform random legal moves); mcts(playouts=1000,rollouts=1,...) (MCTS with "
-         "random rollouts; any search option); gtp(cmd=\"ENGINE\",rows=bottom|top,passes=play|skip,timeout=60) "
+         "random rollouts; any search option); "
+         "gtp(cmd=\"ENGINE\",rows=bottom|top,passes=play|skip,timeout=60) "
          "(an external GTP engine); policy(model=PATH,temperature=0) (the network's move); "
          "net(model=PATH,visits=200,...) (network + MCTS)";
 }

@@ -76,8 +76,8 @@ void save_checkpoint(const std::string& path, const PolicyValueNet& net,
   }
   const std::vector<uint8_t> bytes = serialize_checkpoint(meta, views);
   try {
-    write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                                 bytes.size()));
+    write_file_atomically(
+        path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   } catch (const std::runtime_error& e) {
     throw CheckpointError(e.what());
   }

@@ -13,10 +13,9 @@
 //   checksum        u64      FNV-1a 64 of every byte before it
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "agents/network.h"
 
@@ -39,13 +38,13 @@ struct CheckpointMeta {
   // schema when these are empty/0.
   std::string encoding_schema;
   int encoding_version = 0;
-  std::string game_spec;        // game(s) trained on, e.g. "go(size=9)"; may be empty
-  int64_t training_step = 0;    // optimiser steps taken
+  std::string game_spec;      // game(s) trained on, e.g. "go(size=9)"; may be empty
+  int64_t training_step = 0;  // optimiser steps taken
   // Lineage: the checkpoint this one came from ("" when none) and how, e.g. "from scratch",
   // "continued", "transfer from othello(size=8)".
   std::string parent;
   std::string derivation = "from scratch";
-  std::string created_at;       // UTC ISO-8601; save_checkpoint fills it when empty
+  std::string created_at;  // UTC ISO-8601; save_checkpoint fills it when empty
   std::string notes;
 };
 

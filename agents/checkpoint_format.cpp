@@ -80,7 +80,6 @@ uint64_t fnv1a64(const uint8_t* data, size_t n) {
   return h;
 }
 
-
 std::string utc_now() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -188,8 +187,8 @@ void check_header(const std::string& path, Reader& r, uint64_t file_size) {
 
 CheckpointMeta read_meta(const std::string& path, Reader& r) {
   const uint64_t length = r.get<uint64_t>("metadata length");
-  const uint8_t* text = r.take(static_cast<size_t>(std::min<uint64_t>(length, SIZE_MAX)),
-                               "metadata");
+  const uint8_t* text =
+      r.take(static_cast<size_t>(std::min<uint64_t>(length, SIZE_MAX)), "metadata");
   try {
     auto j = nlohmann::json::parse(text, text + length);
     return j.get<CheckpointMeta>();
@@ -239,7 +238,8 @@ std::map<std::string, StoredTensor> parse_checkpoint(const std::string& path,
     const uint8_t* name_bytes = content.take(name_length, what + " name");
     std::string name(reinterpret_cast<const char*>(name_bytes), name_length);
     const uint32_t rank = content.get<uint32_t>(name + " rank");
-    if (rank > kMaxRank) fail(path, "corrupt: tensor " + name + " has rank " + std::to_string(rank));
+    if (rank > kMaxRank)
+      fail(path, "corrupt: tensor " + name + " has rank " + std::to_string(rank));
     StoredTensor t;
     uint64_t numel = 1;
     for (uint32_t d = 0; d < rank; ++d) {
@@ -260,7 +260,8 @@ std::map<std::string, StoredTensor> parse_checkpoint(const std::string& path,
     }
   }
   if (content.remaining() != 0) {
-    fail(path, "corrupt: " + std::to_string(content.remaining()) + " unexpected bytes after the tensors");
+    fail(path,
+         "corrupt: " + std::to_string(content.remaining()) + " unexpected bytes after the tensors");
   }
   return tensors;
 }

@@ -17,8 +17,8 @@
 namespace tenuki {
 
 struct EvaluatorAttributes {
-  int max_batch = 1;            // largest useful batch (adding more is allowed but may split)
-  std::string device = "cpu";   // "cpu" or "cuda:N"
+  int max_batch = 1;           // largest useful batch (adding more is allowed but may split)
+  std::string device = "cpu";  // "cpu" or "cuda:N"
   bool has_ownership = false;
 };
 
@@ -59,7 +59,9 @@ class VectorBatch : public EvaluatorBatch {
   explicit VectorBatch(int num_actions) : num_actions_(num_actions) {}
   int size() const override { return static_cast<int>(values_.size()); }
   float value(int i) const override { return values_[i]; }
-  const float* policy(int i) const override { return policies_.data() + static_cast<size_t>(i) * num_actions_; }
+  const float* policy(int i) const override {
+    return policies_.data() + static_cast<size_t>(i) * num_actions_;
+  }
 
  protected:
   // Appends a slot with the legal mask of `state`; returns its index.
@@ -72,8 +74,8 @@ class VectorBatch : public EvaluatorBatch {
 
   int num_actions_;
   std::vector<float> values_;
-  std::vector<float> policies_;     // size() * num_actions_
-  std::vector<uint8_t> legal_;      // size() * num_actions_, 1 where legal
+  std::vector<float> policies_;  // size() * num_actions_
+  std::vector<uint8_t> legal_;   // size() * num_actions_, 1 where legal
 };
 
 // Uniform policy over legal moves and value 0. Thread-safe.
@@ -86,6 +88,7 @@ std::unique_ptr<Evaluator> make_hash_random_evaluator(uint64_t seed);
 std::unique_ptr<Evaluator> make_rollout_evaluator(int rollouts, uint64_t seed);
 // Wraps `inner` with a cache keyed on State::hash() (and the game spec), holding up to `capacity`
 // positions. Thread-safe (one mutex around the table).
-std::unique_ptr<Evaluator> make_caching_evaluator(std::shared_ptr<Evaluator> inner, size_t capacity);
+std::unique_ptr<Evaluator> make_caching_evaluator(std::shared_ptr<Evaluator> inner,
+                                                  size_t capacity);
 
 }  // namespace tenuki

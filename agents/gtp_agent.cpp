@@ -8,8 +8,8 @@
 
 namespace tenuki {
 
-GtpAgent::GtpAgent(std::string spec_text, std::string command, bool rows_from_top,
-                   bool send_passes, double timeout_seconds)
+GtpAgent::GtpAgent(std::string spec_text, std::string command, bool rows_from_top, bool send_passes,
+                   double timeout_seconds)
     : spec_(std::move(spec_text)), rows_from_top_(rows_from_top), send_passes_(send_passes) {
   GtpClientOptions options;
   options.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
@@ -88,7 +88,8 @@ Action GtpAgent::select_action(const State& state) {
 
 std::unique_ptr<Agent> make_gtp_agent(const Spec& spec) {
   std::string command = spec.get_string("cmd", "");
-  if (command.empty()) throw SpecError("in '" + spec.text() + "': gtp needs cmd=\"ENGINE COMMAND\"");
+  if (command.empty())
+    throw SpecError("in '" + spec.text() + "': gtp needs cmd=\"ENGINE COMMAND\"");
   bool from_top = spec.get_choice("rows", "bottom", {"bottom", "top"}) == "top";
   bool send_passes = spec.get_choice("passes", "play", {"play", "skip"}) == "play";
   double timeout = spec.get_double("timeout", 60, 0.1, 86400);

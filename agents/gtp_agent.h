@@ -1,10 +1,11 @@
 #pragma once
-// `gtp(cmd="...", rows=bottom|top, passes=play|skip, timeout=60)`: any external GTP engine as an agent, for any
-// game whose actions are cells (GNU Go for Go, gtp-rhino for Othello, ...). Vertices are named
-// A1, B1, ... (skipping I); rows count from the bottom as in Go, or from the top (`rows=top`) as
-// in Othello notation. `passes=skip` never sends pass moves, for engines that pass on their own
-// (gtp-rhino moves the turn on by itself when a player has no move). Before each genmove the engine is brought in step with the game's history
-// (only new moves are sent; after an undo or a new game, it is replayed from clear_board).
+// `gtp(cmd="...", rows=bottom|top, passes=play|skip, timeout=60)`: any external GTP engine as an
+// agent, for any game whose actions are cells (GNU Go for Go, gtp-rhino for Othello, ...). Vertices
+// are named A1, B1, ... (skipping I); rows count from the bottom as in Go, or from the top
+// (`rows=top`) as in Othello notation. `passes=skip` never sends pass moves, for engines that pass
+// on their own (gtp-rhino moves the turn on by itself when a player has no move). Before each
+// genmove the engine is brought in step with the game's history (only new moves are sent; after an
+// undo or a new game, it is replayed from clear_board).
 #include <memory>
 #include <string>
 #include <vector>

@@ -9,18 +9,18 @@ namespace tenuki {
 namespace {
 
 struct Node {
-  Action action = -1;     // the move into this node
-  int mover = 0;          // the player who played `action`
+  Action action = -1;  // the move into this node
+  int mover = 0;       // the player who played `action`
   float prior = 0;
   int32_t first_child = -1;
   int32_t num_children = 0;
   int32_t visits = 0;
-  int32_t in_flight = 0;  // gathered, not yet backed up (virtual loss)
-  double value_sum = 0;   // sum of values from `mover`'s point of view
+  int32_t in_flight = 0;     // gathered, not yet backed up (virtual loss)
+  double value_sum = 0;      // sum of values from `mover`'s point of view
   float terminal_value = 0;  // for `mover`, when terminal
   bool expanded = false;
   bool terminal = false;
-  bool pending = false;   // waiting in an evaluator batch
+  bool pending = false;  // waiting in an evaluator batch
 };
 
 }  // namespace
@@ -43,9 +43,9 @@ struct Mcts::Impl {
   std::vector<PendingLeaf> pending;
 
   // Gumbel root state.
-  std::vector<double> gumbel;        // per root child
-  std::vector<int32_t> candidates;   // root child indices (offsets) still in play
-  int phase_target = 0;              // visits each candidate should reach in this phase
+  std::vector<double> gumbel;       // per root child
+  std::vector<int32_t> candidates;  // root child indices (offsets) still in play
+  int phase_target = 0;             // visits each candidate should reach in this phase
   int num_phases = 1;
   bool gumbel_ready = false;
 
@@ -215,7 +215,8 @@ int Mcts::gather(EvaluatorBatch& batch) {
           // Phase complete: keep the better half, raise the target.
           std::vector<std::pair<double, int32_t>> scored;
           int max_visits = 0;
-          for (int32_t c : m.candidates) max_visits = std::max(max_visits, m.nodes[n.first_child + c].visits);
+          for (int32_t c : m.candidates)
+            max_visits = std::max(max_visits, m.nodes[n.first_child + c].visits);
           for (int32_t c : m.candidates) {
             const Node& child = m.nodes[n.first_child + c];
             double q = child.visits > 0 ? (Impl::q_for(child, player, 0) + 1) / 2 : 0.5;
@@ -344,7 +345,8 @@ void Mcts::Impl::init_gumbel(const SearchConfig& config) {
       double u = std::max(m.rng.uniform(), 1e-300);
       m.gumbel[k] = -std::log(-std::log(u));
     }
-    scored.push_back({m.gumbel[k] + std::log(std::max(m.nodes[root.first_child + k].prior, 1e-20f)), k});
+    scored.push_back(
+        {m.gumbel[k] + std::log(std::max(m.nodes[root.first_child + k].prior, 1e-20f)), k});
   }
   std::sort(scored.begin(), scored.end(), std::greater<>());
   const int count = std::min<int>(config.gumbel_m, static_cast<int>(scored.size()));
@@ -469,8 +471,8 @@ SearchResult Mcts::result() {
     r.policy_target[a] = total > 0 ? static_cast<float>(target[a] / total) : 0.0f;
   }
 
-  const bool sample = config_.temperature > 0 &&
-                      m.root_state->move_number() < config_.temperature_moves;
+  const bool sample =
+      config_.temperature > 0 && m.root_state->move_number() < config_.temperature_moves;
   r.action = m.nodes[most_visited].action;
   if (sample) {
     std::vector<double> weights(root.num_children);

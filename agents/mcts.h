@@ -24,10 +24,10 @@
 namespace tenuki {
 
 struct SearchResult {
-  Action action = -1;             // the move chosen (temperature / Gumbel rules applied)
-  bool resign = false;            // root value below the resignation threshold
-  bool full_search = true;        // false for a playout-cap-randomized fast search
-  float root_value = 0;           // mean value for the player to move
+  Action action = -1;       // the move chosen (temperature / Gumbel rules applied)
+  bool resign = false;      // root value below the resignation threshold
+  bool full_search = true;  // false for a playout-cap-randomized fast search
+  float root_value = 0;     // mean value for the player to move
   int root_visits = 0;
   std::vector<float> policy_target;  // num_actions probabilities for training
   std::vector<int> visits;           // num_actions child visit counts (raw)

@@ -11,13 +11,15 @@ namespace tenuki {
 std::shared_ptr<Evaluator> load_net_evaluator(const Spec& spec) {
   const std::string model = spec.get_string("model", "");
   if (model.empty()) {
-    throw SpecError("in '" + spec.text() + "': " + spec.name() + " needs model=PATH (a checkpoint)");
+    throw SpecError("in '" + spec.text() + "': " + spec.name() +
+                    " needs model=PATH (a checkpoint)");
   }
   DeviceOptions options;
   options.device = spec.get_choice("device", "cpu", {"cpu", "cuda", "auto"});
   options.threads = spec.get_int("threads", 0, 0, 1024);
   try {
-    options.dtype = parse_net_dtype(spec.get_choice("dtype", "float32", {"float32", "bfloat16", "half"}));
+    options.dtype =
+        parse_net_dtype(spec.get_choice("dtype", "float32", {"float32", "bfloat16", "half"}));
   } catch (const std::invalid_argument& e) {
     throw SpecError(std::string("in '") + spec.text() + "': " + e.what());
   }

@@ -17,9 +17,12 @@ namespace tenuki {
 
 torch::Dtype to_torch_dtype(NetDtype dtype) {
   switch (dtype) {
-    case NetDtype::kFloat32: return torch::kFloat32;
-    case NetDtype::kBFloat16: return torch::kBFloat16;
-    case NetDtype::kHalf: return torch::kHalf;
+    case NetDtype::kFloat32:
+      return torch::kFloat32;
+    case NetDtype::kBFloat16:
+      return torch::kBFloat16;
+    case NetDtype::kHalf:
+      return torch::kHalf;
   }
   return torch::kFloat32;
 }
@@ -106,8 +109,7 @@ PolicyValueNetImpl::PolicyValueNetImpl(const NetworkConfig& config) : config_(co
   stem = register_module("stem", make_conv(encoding::kNumChannels, c, 3));
   for (int i = 0; i < config_.blocks; ++i) {
     const bool pool = config_.global_pool_every > 0 && (i + 1) % config_.global_pool_every == 0;
-    blocks.push_back(
-        register_module("block" + std::to_string(i), ResidualBlock(c, pool ? hc : 0)));
+    blocks.push_back(register_module("block" + std::to_string(i), ResidualBlock(c, pool ? hc : 0)));
   }
   trunk_bn = register_module("trunk_bn", MaskedBatchNorm(c));
 
@@ -125,8 +127,8 @@ PolicyValueNetImpl::PolicyValueNetImpl(const NetworkConfig& config) : config_(co
   value_bn = register_module("value_bn", MaskedBatchNorm(hc));
   value_fc1 = register_module(
       "value_fc1", torch::nn::Linear(torch::nn::LinearOptions(3 * hc, config_.value_hidden)));
-  value_fc2 = register_module(
-      "value_fc2", torch::nn::Linear(torch::nn::LinearOptions(config_.value_hidden, 1)));
+  value_fc2 = register_module("value_fc2",
+                              torch::nn::Linear(torch::nn::LinearOptions(config_.value_hidden, 1)));
   if (config_.ownership_head) ownership_out = register_module("ownership_out", make_conv(hc, 1, 1));
 }
 
@@ -208,7 +210,8 @@ namespace {
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::Device(torch::kCPU);
   if (name == "auto") {
-    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0)
+                                       : torch::Device(torch::kCPU);
   }
   if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
     int index = 0;

@@ -16,9 +16,8 @@
 // - ownership (optional head): per cell tanh in [-1, 1], +1 = owned by the player to move.
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 namespace tenuki {
 

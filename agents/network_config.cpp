@@ -104,9 +104,12 @@ NetDtype parse_net_dtype(const std::string& name) {
 
 std::string net_dtype_name(NetDtype dtype) {
   switch (dtype) {
-    case NetDtype::kFloat32: return "float32";
-    case NetDtype::kBFloat16: return "bfloat16";
-    case NetDtype::kHalf: return "half";
+    case NetDtype::kFloat32:
+      return "float32";
+    case NetDtype::kBFloat16:
+      return "bfloat16";
+    case NetDtype::kHalf:
+      return "half";
   }
   return "?";
 }

@@ -7,7 +7,8 @@
 namespace tenuki {
 namespace {
 [[noreturn]] void no_torch(const Spec& spec) {
-  throw SpecError("agent '" + spec.text() + "' needs a network, but this build has no LibTorch "
+  throw SpecError("agent '" + spec.text() +
+                  "' needs a network, but this build has no LibTorch "
                   "(configure with -DTENUKI_WITH_TORCH=ON)");
 }
 }  // namespace

@@ -9,9 +9,11 @@
 
 namespace tenuki {
 
-PolicyAgent::PolicyAgent(std::string spec, std::shared_ptr<Evaluator> evaluator,
-                         double temperature, uint64_t seed)
-    : spec_(std::move(spec)), evaluator_(std::move(evaluator)), temperature_(temperature),
+PolicyAgent::PolicyAgent(std::string spec, std::shared_ptr<Evaluator> evaluator, double temperature,
+                         uint64_t seed)
+    : spec_(std::move(spec)),
+      evaluator_(std::move(evaluator)),
+      temperature_(temperature),
       rng_(seed) {
   if (!evaluator_) throw std::invalid_argument("PolicyAgent: null evaluator");
   if (!(temperature_ >= 0)) throw std::invalid_argument("PolicyAgent: temperature < 0");

@@ -11,12 +11,12 @@ namespace tenuki {
 class Spec;
 
 struct SearchConfig {
-  int playouts = 800;              // simulations added to the tree per move
-  double c_puct = 1.25;            // exploration constant of PUCT
-  double fpu_reduction = 0.25;     // unvisited child value: parent value - this*sqrt(visited prior)
-  int leaves_per_batch = 8;        // leaves gathered per tree per evaluator batch (virtual loss)
-  double virtual_loss = 1.0;       // each pending visit counts as a loss of this size
-  bool reuse_tree = true;          // keep the subtree of the played move
+  int playouts = 800;           // simulations added to the tree per move
+  double c_puct = 1.25;         // exploration constant of PUCT
+  double fpu_reduction = 0.25;  // unvisited child value: parent value - this*sqrt(visited prior)
+  int leaves_per_batch = 8;     // leaves gathered per tree per evaluator batch (virtual loss)
+  double virtual_loss = 1.0;    // each pending visit counts as a loss of this size
+  bool reuse_tree = true;       // keep the subtree of the played move
   // Root exploration noise (self-play): Dirichlet with total concentration `dirichlet_total`
   // spread over the legal moves (alpha = total / legal), mixed in with weight `noise_fraction`.
   bool root_noise = false;

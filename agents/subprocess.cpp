@@ -83,7 +83,8 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
   args.push_back(nullptr);
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0) throw SubprocessError("pipe: " + std::string(strerror(errno)));
+  if (pipe2(in_pipe, O_CLOEXEC) != 0)
+    throw SubprocessError("pipe: " + std::string(strerror(errno)));
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {
     ::close(in_pipe[0]);
     ::close(in_pipe[1]);
@@ -174,8 +175,7 @@ bool Subprocess::write_line(const std::string& line) {
   return true;
 }
 
-Subprocess::ReadStatus Subprocess::read_line(std::string* line,
-                                             std::chrono::milliseconds timeout) {
+Subprocess::ReadStatus Subprocess::read_line(std::string* line, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     size_t nl = buffer_.find('\n');

@@ -8,17 +8,20 @@ namespace tenuki::encoding {
 
 const std::vector<std::string>& channel_names() {
   static const std::vector<std::string> names = {
-      "own stones",    "opponent stones", "empty",       "on board", "last move",
-      "second-last move", "last move was pass", "legal moves", "first player to move",
-      "game plane 0", "game plane 1", "game plane 2", "game plane 3", "game plane 4",
-      "game plane 5", "game plane 6"};
+      "own stones",         "opponent stones", "empty",
+      "on board",           "last move",       "second-last move",
+      "last move was pass", "legal moves",     "first player to move",
+      "game plane 0",       "game plane 1",    "game plane 2",
+      "game plane 3",       "game plane 4",    "game plane 5",
+      "game plane 6"};
   return names;
 }
 
 void encode(const State& state, int height, int width, float* out) {
   const Game& game = state.game();
   const int rows = game.rows(), cols = game.cols();
-  if (height < rows || width < cols) throw std::invalid_argument("encode: tensor smaller than board");
+  if (height < rows || width < cols)
+    throw std::invalid_argument("encode: tensor smaller than board");
   const size_t plane = static_cast<size_t>(height) * width;
   std::fill(out, out + plane * kNumChannels, 0.0f);
   auto at = [&](int channel, int cell) -> float& {
@@ -78,10 +81,9 @@ void map_planes(int s, int rows, int cols, int height, int width, const float* i
 std::string describe(const State& state) {
   const Game& game = state.game();
   std::vector<float> planes = encode(state);
-  std::string out = std::string("encoding ") + kSchemaName + " v" +
-                    std::to_string(kSchemaVersion) + ", " + std::to_string(kNumChannels) +
-                    " channels of " + std::to_string(game.rows()) + "x" +
-                    std::to_string(game.cols()) + "\n";
+  std::string out = std::string("encoding ") + kSchemaName + " v" + std::to_string(kSchemaVersion) +
+                    ", " + std::to_string(kNumChannels) + " channels of " +
+                    std::to_string(game.rows()) + "x" + std::to_string(game.cols()) + "\n";
   const size_t plane = game.num_cells();
   for (int ch = 0; ch < kNumChannels; ++ch) {
     const float* p = planes.data() + ch * plane;

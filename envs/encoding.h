@@ -18,16 +18,16 @@ inline constexpr char kSchemaName[] = "tenuki-board";
 inline constexpr int kSchemaVersion = 1;
 
 enum Channel : int {
-  kOwnStones = 0,       // stones of the player to move
-  kOpponentStones = 1,  // stones of the opponent
-  kEmpty = 2,           // empty on-board cells
-  kOnBoard = 3,         // 1 on every cell of the board
-  kLastMove = 4,        // cell of the last move (the opponent's), if it was a placement
-  kSecondLastMove = 5,  // cell of the move before (the player to move's own), if a placement
-  kLastMoveWasPass = 6, // whole board 1 when the last move was a pass
-  kLegalMoves = 7,      // cells where the player to move may play
+  kOwnStones = 0,          // stones of the player to move
+  kOpponentStones = 1,     // stones of the opponent
+  kEmpty = 2,              // empty on-board cells
+  kOnBoard = 3,            // 1 on every cell of the board
+  kLastMove = 4,           // cell of the last move (the opponent's), if it was a placement
+  kSecondLastMove = 5,     // cell of the move before (the player to move's own), if a placement
+  kLastMoveWasPass = 6,    // whole board 1 when the last move was a pass
+  kLegalMoves = 7,         // cells where the player to move may play
   kFirstPlayerToMove = 8,  // whole board 1 when player 0 is to move
-  kGamePlanes = 9,      // first of kNumGamePlanes game-specific planes (zero unless a game fills)
+  kGamePlanes = 9,  // first of kNumGamePlanes game-specific planes (zero unless a game fills)
 };
 inline constexpr int kNumGamePlanes = 7;
 inline constexpr int kNumChannels = kGamePlanes + kNumGamePlanes;

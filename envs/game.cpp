@@ -26,7 +26,8 @@ int inverse(int s) {
 }
 }  // namespace symmetry
 
-Game::Game(std::string name, int rows, int cols) : name_(std::move(name)), rows_(rows), cols_(cols) {
+Game::Game(std::string name, int rows, int cols)
+    : name_(std::move(name)), rows_(rows), cols_(cols) {
   if (rows < 1 || cols < 1 || rows > kMaxBoardSide || cols > kMaxBoardSide) {
     throw std::invalid_argument("board size out of range");
   }
@@ -114,13 +115,13 @@ std::string State::to_string() const {
   out += column_labels();
   if (is_terminal()) {
     auto ret = returns();
-    out += "game over: " + (ret[0] > 0   ? g.player_name(0) + " wins"
-                            : ret[1] > 0 ? g.player_name(1) + " wins"
-                                         : std::string("draw")) +
+    out += "game over: " +
+           (ret[0] > 0   ? g.player_name(0) + " wins"
+            : ret[1] > 0 ? g.player_name(1) + " wins"
+                         : std::string("draw")) +
            "\n";
   } else {
-    out += g.player_name(current_player()) + " (" + g.stone_char(current_player()) +
-           ") to move\n";
+    out += g.player_name(current_player()) + " (" + g.stone_char(current_player()) + ") to move\n";
   }
   return out;
 }

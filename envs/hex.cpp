@@ -16,10 +16,13 @@ class HexGame : public Game {
  public:
   HexGame(int size, bool swap) : Game("hex", size, size), swap_(swap) {}
   std::string spec() const override {
-    return Spec::format("hex", {{"size", std::to_string(rows())}, {"swap", swap_ ? "true" : "false"}});
+    return Spec::format("hex",
+                        {{"size", std::to_string(rows())}, {"swap", swap_ ? "true" : "false"}});
   }
   int max_game_length() const override { return num_cells() + (swap_ ? 1 : 0); }
-  std::vector<int> symmetries() const override { return {symmetry::kIdentity, symmetry::kRotate180}; }
+  std::vector<int> symmetries() const override {
+    return {symmetry::kIdentity, symmetry::kRotate180};
+  }
   std::unique_ptr<State> new_initial_state() const override;
   std::string player_name(int player) const override { return player == 0 ? "black" : "white"; }
   bool swap() const { return swap_; }
@@ -48,7 +51,9 @@ class HexState : public GridState {
     if (winner_ < 0) return {0, 0};
     return winner_ == 0 ? std::array<double, 2>{1, -1} : std::array<double, 2>{-1, 1};
   }
-  std::unique_ptr<State> clone() const override { return std::unique_ptr<State>(new HexState(*this)); }
+  std::unique_ptr<State> clone() const override {
+    return std::unique_ptr<State>(new HexState(*this));
+  }
 
   // Game plane 0: the player to move's goal edges; plane 1: the opponent's goal edges.
   void fill_game_planes(float* planes, int height, int width) const override {

@@ -7,7 +7,9 @@
 namespace tenuki {
 
 LineGame::LineGame(std::string name, std::string spec, LineGameRules rules, uint64_t salt)
-    : Game(std::move(name), rules.rows, rules.cols), spec_(std::move(spec)), rules_(rules),
+    : Game(std::move(name), rules.rows, rules.cols),
+      spec_(std::move(spec)),
+      rules_(rules),
       salt_(salt) {}
 
 std::vector<int> LineGame::symmetries() const {
@@ -119,8 +121,7 @@ std::shared_ptr<const Game> make_line_game(const std::string& name, LineGameRule
 }  // namespace
 
 GameInfo tictactoe_game_info() {
-  return {"tictactoe", "Tic-tac-toe: three in a row on 3x3", "(no options)",
-          [](const Spec& spec) {
+  return {"tictactoe", "Tic-tac-toe: three in a row on 3x3", "(no options)", [](const Spec& spec) {
             return make_line_game("tictactoe", LineGameRules{.rows = 3, .cols = 3, .k = 3}, {},
                                   0x7177);
           }};

@@ -36,7 +36,9 @@ class LineState : public GridState {
   bool is_legal(Action action) const override;
   bool is_terminal() const override { return winner_ >= 0 || filled_ == game().num_cells(); }
   std::array<double, kNumPlayers> returns() const override;
-  std::unique_ptr<State> clone() const override { return std::unique_ptr<State>(new LineState(*this)); }
+  std::unique_ptr<State> clone() const override {
+    return std::unique_ptr<State>(new LineState(*this));
+  }
   Action sample_playout_action(Rng& rng) const override;
   // Game plane 0: cells where the player to move would complete a winning line;
   // plane 1: the same for the opponent.
@@ -49,7 +51,7 @@ class LineState : public GridState {
 
  private:
   bool wins_at(int cell, int player) const;
-  const LineGameRules* rules_;  // owned by the game, which this state keeps alive
+  const LineGameRules* rules_;   // owned by the game, which this state keeps alive
   std::vector<int8_t> heights_;  // stones per column (gravity only)
   int filled_ = 0;
   int winner_ = -1;

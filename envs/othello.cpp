@@ -14,7 +14,9 @@ constexpr int kDirs[8][2] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1
 class OthelloGame : public Game {
  public:
   explicit OthelloGame(int size) : Game("othello", size, size) {}
-  std::string spec() const override { return Spec::format("othello", {{"size", std::to_string(rows())}}); }
+  std::string spec() const override {
+    return Spec::format("othello", {{"size", std::to_string(rows())}});
+  }
   // The rules are invariant under the whole dihedral group (the start position only under
   // {0, 3, 4, 7}); augmentation may use all eight.
   // Every placement fills a cell; passes only happen singly between placements.
@@ -119,7 +121,8 @@ class OthelloState : public GridState {
       if (run == 0 || r < 0 || r >= n || c < 0 || c >= n || cells_[r * n + c] != player) continue;
       total += run;
       if (out) {
-        for (int i = 1; i <= run; ++i) out->push_back(static_cast<uint8_t>((r0 + i * d[0]) * n + c0 + i * d[1]));
+        for (int i = 1; i <= run; ++i)
+          out->push_back(static_cast<uint8_t>((r0 + i * d[0]) * n + c0 + i * d[1]));
       }
     }
     return total;
@@ -137,8 +140,8 @@ class OthelloState : public GridState {
 
   bool has_placement_ = true;
   bool terminal_ = false;
-  std::vector<uint8_t> flipped_;     // discs flipped by every move so far, in order
-  std::vector<int32_t> undo_info_;   // start of each move's entries in flipped_
+  std::vector<uint8_t> flipped_;    // discs flipped by every move so far, in order
+  std::vector<int32_t> undo_info_;  // start of each move's entries in flipped_
 };
 
 std::unique_ptr<State> OthelloGame::new_initial_state() const {

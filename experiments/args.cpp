@@ -52,8 +52,8 @@ long Args::get_int(const std::string& flag, long def, long min, long max) const 
     throw UsageError("--" + flag + " expects an integer, got '" + it->second + "'");
   }
   if (v < min || v > max) {
-    throw UsageError("--" + flag + "=" + it->second + " is outside [" + std::to_string(min) +
-                     ", " + std::to_string(max) + "]");
+    throw UsageError("--" + flag + "=" + it->second + " is outside [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "]");
   }
   return v;
 }

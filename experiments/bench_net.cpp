@@ -6,13 +6,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agents/checkpoint.h"
 #include "agents/network.h"
@@ -56,8 +55,8 @@ std::vector<float> random_positions(int size, int count, uint64_t seed) {
 }  // namespace
 
 std::set<std::string> bench_net_flags() {
-  return {"blocks", "channels", "threads", "dtype", "device", "seconds", "batches", "sizes",
-          "lz-weights"};
+  return {"blocks",  "channels", "threads", "dtype",     "device",
+          "seconds", "batches",  "sizes",   "lz-weights"};
 }
 
 int cmd_bench_net(const Args& args, std::ostream& out) {
@@ -67,14 +66,14 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
   if (args.has("lz-weights")) {
     const std::string path = args.get("lz-weights", "");
     write_leela_zero_weights(path, config.blocks, config.channels, 1);
-    out << "wrote a random Leela Zero network (" << config.blocks << " blocks x "
-        << config.channels << " filters) to " << path << "\n";
+    out << "wrote a random Leela Zero network (" << config.blocks << " blocks x " << config.channels
+        << " filters) to " << path << "\n";
     return 0;
   }
   const int threads = static_cast<int>(args.get_int("threads", 2, 1, 1024));
   const double seconds = args.get_double("seconds", 1.0, 0.01, 3600);
-  const std::vector<int> batches = parse_int_list("batches", args.get("batches", "1,8,32,128"),
-                                                  1, 4096);
+  const std::vector<int> batches =
+      parse_int_list("batches", args.get("batches", "1,8,32,128"), 1, 4096);
   const std::vector<int> sizes = parse_int_list("sizes", args.get("sizes", "9,19"), 2, 19);
   DeviceOptions options;
   options.device = args.get("device", "auto");
@@ -88,10 +87,10 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
   PolicyValueNet net(config, 1, options);
   out << "network " << config.summary() << " (" << net.parameter_count() << " parameters) on "
       << net.device_name() << ", " << net_dtype_name(net.dtype()) << ", " << threads
-      << " thread(s); positions per second, best of 3 rounds in " << seconds
-      << " s per cell\n";
+      << " thread(s); positions per second, best of 3 rounds in " << seconds << " s per cell\n";
   out << std::setw(8) << "batch";
-  for (int size : sizes) out << std::setw(12) << (std::to_string(size) + "x" + std::to_string(size));
+  for (int size : sizes)
+    out << std::setw(12) << (std::to_string(size) + "x" + std::to_string(size));
   out << "\n";
   std::vector<std::vector<double>> rates(batches.size(), std::vector<double>(sizes.size()));
   for (size_t s = 0; s < sizes.size(); ++s) {
@@ -112,8 +111,7 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
         do {
           net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
           positions += batch;
-          elapsed =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         } while (elapsed < seconds / 3);
         best = std::max(best, positions / elapsed);
       }

@@ -66,7 +66,8 @@ int cmd_games(const Args& args, std::ostream& out) {
   register_builtin_games(registry);
   for (const auto& info : registry.games()) {
     out << std::left << std::setw(14) << info.name << info.summary << "\n"
-        << std::setw(14) << "" << "options: " << info.options << "\n";
+        << std::setw(14) << ""
+        << "options: " << info.options << "\n";
   }
   return 0;
 }
@@ -87,7 +88,7 @@ int cmd_perft(const Args& args, std::ostream& out) {
 
 std::string result_text(const Game& game, const State& state) {
   auto ret = state.returns();
-  std::string text = ret[0] > 0 ? game.player_name(0) + " wins"
+  std::string text = ret[0] > 0   ? game.player_name(0) + " wins"
                      : ret[1] > 0 ? game.player_name(1) + " wins"
                                   : "draw";
   if (const auto* go_state = dynamic_cast<const go::GoState*>(&state)) {
@@ -193,7 +194,8 @@ int cmd_bench_mcts(const Args& args, std::ostream& out) {
 
 int cmd_gtp(const Args& args, std::istream& in, std::ostream& out) {
   if (!args.positional().empty()) throw UsageError("usage: tenuki gtp --agent SPEC [--game GAME]");
-  GtpEngine engine(args.get("game", "go(size=19,komi=7.5)"), args.get("agent", "mcts(playouts=1000)"),
+  GtpEngine engine(args.get("game", "go(size=19,komi=7.5)"),
+                   args.get("agent", "mcts(playouts=1000)"),
                    static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62)));
   engine.run(in, out);
   return 0;
@@ -203,11 +205,12 @@ int cmd_bench(const Args& args, std::ostream& out) {
   const auto& pos = args.positional();
   if (!pos.empty() && pos[0] == "mcts") return cmd_bench_mcts(args, out);
   if (!pos.empty() && pos[0] == "net") return cmd_bench_net(args, out);
-  if (pos.empty() || pos[0] != "rules") throw UsageError("usage: tenuki bench rules|mcts|net [GAME]");
+  if (pos.empty() || pos[0] != "rules")
+    throw UsageError("usage: tenuki bench rules|mcts|net [GAME]");
   std::vector<std::string> specs(pos.begin() + 1, pos.end());
   if (specs.empty()) {
-    specs = {"go(size=9)",  "go(size=19)",  "atari_go(size=9)", "gomoku(size=15)",
-             "othello(size=8)", "hex(size=11)", "connect_four",    "tictactoe"};
+    specs = {"go(size=9)",      "go(size=19)",  "atari_go(size=9)", "gomoku(size=15)",
+             "othello(size=8)", "hex(size=11)", "connect_four",     "tictactoe"};
   }
   const double budget = args.get_double("seconds", 2.0, 0.01, 3600);
   out << std::setw(12) << "playouts/s" << std::setw(12) << "moves/s" << std::setw(10) << "avg moves"

@@ -13,11 +13,25 @@ namespace tenuki {
 namespace {
 
 const std::vector<std::string>& known_commands() {
-  static const std::vector<std::string> commands = {
-      "protocol_version", "name",       "version",      "known_command", "list_commands",
-      "quit",             "boardsize",  "clear_board",  "komi",          "play",
-      "genmove",          "undo",       "showboard",    "final_score",   "final_status_list",
-      "loadsgf",          "is_legal",   "time_settings", "time_left"};
+  static const std::vector<std::string> commands = {"protocol_version",
+                                                    "name",
+                                                    "version",
+                                                    "known_command",
+                                                    "list_commands",
+                                                    "quit",
+                                                    "boardsize",
+                                                    "clear_board",
+                                                    "komi",
+                                                    "play",
+                                                    "genmove",
+                                                    "undo",
+                                                    "showboard",
+                                                    "final_score",
+                                                    "final_status_list",
+                                                    "loadsgf",
+                                                    "is_legal",
+                                                    "time_settings",
+                                                    "time_left"};
   return commands;
 }
 
@@ -104,7 +118,8 @@ std::string GtpEngine::handle(const std::string& raw) {
 
 std::string GtpEngine::execute(const std::string& command, const std::vector<std::string>& args) {
   auto need = [&](size_t n) {
-    if (args.size() < n) throw GtpFailure("syntax error: " + command + " needs " + std::to_string(n) + " argument(s)");
+    if (args.size() < n)
+      throw GtpFailure("syntax error: " + command + " needs " + std::to_string(n) + " argument(s)");
   };
   Spec spec = Spec::parse(game_->spec());
   auto respec = [&](const std::string& key, const std::string& value) {
@@ -191,7 +206,8 @@ std::string GtpEngine::execute(const std::string& command, const std::vector<std
     Action action = agent_->select_action(*state_);
     if (action == kResign) return "resign";
     state_->apply_action(action);
-    return lower(game_->action_to_string(action)) == "pass" ? "pass" : game_->action_to_string(action);
+    return lower(game_->action_to_string(action)) == "pass" ? "pass"
+                                                            : game_->action_to_string(action);
   }
   if (command == "undo") {
     if (state_->history().empty()) throw GtpFailure("cannot undo");
@@ -226,7 +242,8 @@ std::string GtpEngine::execute(const std::string& command, const std::vector<std
     if (status != "alive") throw GtpFailure("syntax error: status must be alive, dead or seki");
     std::string out;
     for (int cell = 0; cell < game_->num_cells(); ++cell) {
-      if (state_->cell_owner(cell) >= 0) out += (out.empty() ? "" : " ") + game_->action_to_string(cell);
+      if (state_->cell_owner(cell) >= 0)
+        out += (out.empty() ? "" : " ") + game_->action_to_string(cell);
     }
     return out;
   }

@@ -6,7 +6,8 @@
 namespace tenuki {
 namespace {
 [[noreturn]] void no_torch(const std::string& command) {
-  throw UsageError(command + " needs LibTorch, but this build has none "
+  throw UsageError(command +
+                   " needs LibTorch, but this build has none "
                    "(configure with -DTENUKI_WITH_TORCH=ON)");
 }
 }  // namespace

@@ -90,8 +90,9 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
   Args args(raw_args, {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"},
             {});
   if (args.positional().size() != 1) {
-    throw UsageError("usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "
-                     "[--budget-steps N] [--budget-minutes M] [--selfplay-bench SECONDS]");
+    throw UsageError(
+        "usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "
+        "[--budget-steps N] [--budget-minutes M] [--selfplay-bench SECONDS]");
   }
   if (!args.has("out")) throw UsageError("--out RUN_DIR is required");
   const std::string run_path = args.get("out", "");
@@ -140,8 +141,8 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
       config.network_given = true;
     } else if (!(config.network == init_meta.config)) {
       throw UsageError("config: network (" + config.network.summary() +
-                       ") differs from training.init_checkpoint's (" +
-                       init_meta.config.summary() + "); leave network out to use the checkpoint's");
+                       ") differs from training.init_checkpoint's (" + init_meta.config.summary() +
+                       "); leave network out to use the checkpoint's");
     }
   }
   const nlohmann::json resolved = train_config_to_json(config);
@@ -192,8 +193,8 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
     parent = config.loop.init_checkpoint;
     derivation = init_meta.game_spec == game->spec()
                      ? "fine-tuned"
-                     : "transfer from " + (init_meta.game_spec.empty() ? std::string("?")
-                                                                        : init_meta.game_spec);
+                     : "transfer from " +
+                           (init_meta.game_spec.empty() ? std::string("?") : init_meta.game_spec);
     if (!config.training.frozen.empty()) {
       derivation += " (frozen:";
       for (const auto& f : config.training.frozen) derivation += " " + f;
@@ -233,8 +234,8 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
     }
   }
   RecordWriter records(dir, game, buffer, rate,
-                       selfplay_only ? INT_MAX : config.selfplay.chunk_games,
-                       config.selfplay.sgf, state.next_chunk, state.games);
+                       selfplay_only ? INT_MAX : config.selfplay.chunk_games, config.selfplay.sgf,
+                       state.next_chunk, state.games);
 
   // 5. Raw forward throughput at the nominal lock-step batch, for batching efficiency.
   const int nominal_batch =
@@ -247,8 +248,8 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
 
   out << "train " << game->spec() << "  net " << config.network.summary() << " ("
       << master->parameter_count() << " parameters)  inference " << inference_net->device_name()
-      << " " << net_dtype_name(inference_net->dtype()) << "  training "
-      << master->device_name() << "\n"
+      << " " << net_dtype_name(inference_net->dtype()) << "  training " << master->device_name()
+      << "\n"
       << "  workers " << config.selfplay.workers << " x " << config.selfplay.games_per_worker
       << " games, playouts " << config.search.playouts << ", raw forward " << std::fixed
       << std::setprecision(0) << raw << " positions/s at batch " << nominal_batch << "\n";
@@ -259,9 +260,8 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
   out.flush();
 
   // 6. The loop, with reference-agent evaluation for learning curves.
-  TrainingLoop loop(LoopDependencies{config, game, dir, evaluator, buffer, *trainer, records,
-                                     rate,
-                                     out});
+  TrainingLoop loop(
+      LoopDependencies{config, game, dir, evaluator, buffer, *trainer, records, rate, out});
   loop.set_raw_throughput(raw, nominal_batch);
   loop.set_lineage(parent, derivation);
   uint64_t eval_round = 0;
@@ -306,9 +306,9 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
     out << std::fixed << std::setprecision(1) << "selfplay-bench: games " << records.games()
         << "  evals/s " << s.positions / seconds << "  mean batch "
         << (s.forwards > 0 ? static_cast<double>(s.positions) / s.forwards : 0.0)
-        << "  raw forward " << raw << "/s at batch " << nominal_batch
-        << "  batching efficiency " << std::setprecision(3) << s.positions / seconds / raw
-        << "  forward busy " << s.forward_seconds / seconds << "\n";
+        << "  raw forward " << raw << "/s at batch " << nominal_batch << "  batching efficiency "
+        << std::setprecision(3) << s.positions / seconds / raw << "  forward busy "
+        << s.forward_seconds / seconds << "\n";
   } else {
     out << "saved " << dir.file(state.latest_checkpoint) << " (step " << state.step << ", "
         << state.games << " games)\n";

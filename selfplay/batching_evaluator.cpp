@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 
-#include "agents/network_torch.h"
 #include "agents/net_batch.h"
+#include "agents/network_torch.h"
 #include "envs/encoding.h"
 
 namespace tenuki {
@@ -35,8 +35,11 @@ class ServiceBatch : public NetBatch {
   ServiceBatch(std::mutex* mutex, std::condition_variable* done_cv,
                std::deque<BatchingEvaluator::Request*>* queue, std::condition_variable* server_cv,
                bool has_ownership)
-      : NetBatch(has_ownership, std::numeric_limits<int>::max()), mutex_(mutex),
-        done_cv_(done_cv), queue_(queue), server_cv_(server_cv) {}
+      : NetBatch(has_ownership, std::numeric_limits<int>::max()),
+        mutex_(mutex),
+        done_cv_(done_cv),
+        queue_(queue),
+        server_cv_(server_cv) {}
 
  protected:
   // Hands the group to the service thread and waits until it has been evaluated (possibly
@@ -99,8 +102,7 @@ EvaluatorAttributes BatchingEvaluator::attributes() const {
 }
 
 std::unique_ptr<EvaluatorBatch> BatchingEvaluator::new_batch() {
-  return std::make_unique<ServiceBatch>(&mutex_, &done_cv_, &queue_, &cv_,
-                                        net_->has_ownership());
+  return std::make_unique<ServiceBatch>(&mutex_, &done_cv_, &queue_, &cv_, net_->has_ownership());
 }
 
 void BatchingEvaluator::set_expected_clients(int n) {

@@ -35,9 +35,9 @@ struct BatchingOptions {
 
 // Cumulative counters since construction.
 struct BatchingStats {
-  int64_t positions = 0;     // positions evaluated
-  int64_t forwards = 0;      // forward passes
-  int64_t requests = 0;      // compute() calls served
+  int64_t positions = 0;       // positions evaluated
+  int64_t forwards = 0;        // forward passes
+  int64_t requests = 0;        // compute() calls served
   double forward_seconds = 0;  // time inside forward passes
 };
 
@@ -77,9 +77,9 @@ class BatchingEvaluator : public Evaluator {
   mutable std::mutex mutex_;
   std::condition_variable cv_;       // wakes the server
   std::condition_variable done_cv_;  // wakes requesters whose request is done
-  std::deque<Request*> queue_;  // guarded by mutex_
-  bool stopping_ = false;       // guarded by mutex_
-  BatchingStats stats_;         // guarded by mutex_
+  std::deque<Request*> queue_;       // guarded by mutex_
+  bool stopping_ = false;            // guarded by mutex_
+  BatchingStats stats_;              // guarded by mutex_
   std::thread server_;
 };
 

@@ -7,8 +7,12 @@ namespace tenuki {
 SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchConfig& search,
                                SelfPlayWorkerOptions options, Evaluator& evaluator,
                                RateController& rate, GameSink sink)
-    : game_(std::move(game)), search_(search), options_(options), evaluator_(evaluator),
-      rate_(rate), sink_(std::move(sink)) {
+    : game_(std::move(game)),
+      search_(search),
+      options_(options),
+      evaluator_(evaluator),
+      rate_(rate),
+      sink_(std::move(sink)) {
   if (options_.games < 1) throw std::invalid_argument("SelfPlayWorker: games must be >= 1");
   slots_.resize(static_cast<size_t>(options_.games));
   for (size_t i = 0; i < slots_.size(); ++i) {

@@ -21,9 +21,9 @@
 namespace tenuki {
 
 struct SelfPlayWorkerOptions {
-  int games = 64;      // concurrent games, >= 1
-  int max_moves = 0;   // adjudicate a draw after this many moves; 0 = never
-  uint64_t seed = 1;   // seeds the games' searches
+  int games = 64;     // concurrent games, >= 1
+  int max_moves = 0;  // adjudicate a draw after this many moves; 0 = never
+  uint64_t seed = 1;  // seeds the games' searches
 };
 
 // Called from the worker's thread for every finished game; must be thread-safe across workers.

@@ -134,7 +134,8 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   TrainConfig c;
   c.evaluation.search = default_eval_search();
   ObjectReader root(j, "");
-  if (!root.has("game")) ObjectReader::fail("game", "is required (a game spec, e.g. \"tictactoe\")");
+  if (!root.has("game"))
+    ObjectReader::fail("game", "is required (a game spec, e.g. \"tictactoe\")");
   root.string("game", &c.game);
   check_spec("game", c.game);
   root.integer("seed", &c.seed, 0, 9.0e15);
@@ -256,8 +257,10 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"max_moves", c.selfplay.max_moves},
                    {"chunk_games", c.selfplay.chunk_games},
                    {"sgf", c.selfplay.sgf}};
-  j["inference"] = {{"device", c.inference.device},     {"dtype", c.inference.dtype},
-                    {"threads", c.inference.threads},   {"max_batch", c.inference.max_batch},
+  j["inference"] = {{"device", c.inference.device},
+                    {"dtype", c.inference.dtype},
+                    {"threads", c.inference.threads},
+                    {"max_batch", c.inference.max_batch},
                     {"wait_ms", c.inference.wait_ms}};
   j["replay"] = {{"window", c.replay.window},
                  {"min_positions", c.replay.min_positions},
@@ -291,8 +294,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                      {"agents", c.evaluation.agents},
                      {"player", c.evaluation.player},
                      {"search", search_config_to_json(c.evaluation.search)}};
-  j["budget"] = {{"games", c.budget.games}, {"steps", c.budget.steps},
-                 {"minutes", c.budget.minutes}};
+  j["budget"] = {
+      {"games", c.budget.games}, {"steps", c.budget.steps}, {"minutes", c.budget.minutes}};
   return j;
 }
 

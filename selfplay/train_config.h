@@ -42,32 +42,32 @@ struct SelfPlayConfig {
 
 // The batching inference service (selfplay/batching_evaluator.h).
 struct InferenceConfig {
-  std::string device = "auto";  // cpu | cuda | cuda:N | auto
+  std::string device = "auto";    // cpu | cuda | cuda:N | auto
   std::string dtype = "float32";  // float32 | bfloat16 | half
-  int threads = 1;  // LibTorch intra-op CPU threads, >= 1; process-wide, so the trainer too
-  int max_batch = 4096;         // largest forward pass, positions
-  double wait_ms = 2.0;         // longest wait for other workers' requests once one is queued
+  int threads = 1;       // LibTorch intra-op CPU threads, >= 1; process-wide, so the trainer too
+  int max_batch = 4096;  // largest forward pass, positions
+  double wait_ms = 2.0;  // longest wait for other workers' requests once one is queued
 };
 
 // The replay buffer (selfplay/replay_buffer.h).
 struct ReplayConfig {
-  int window = 50000;          // positions kept (the newest whole games), >= 1
-  int min_positions = 2000;    // positions generated before training starts
-  bool augment = true;         // random board symmetry per sample
+  int window = 50000;        // positions kept (the newest whole games), >= 1
+  int min_positions = 2000;  // positions generated before training starts
+  bool augment = true;       // random board symmetry per sample
 };
 
 // The optimiser and losses (selfplay/trainer.h).
 struct TrainerConfig {
-  std::string device = "auto";   // where the float32 master net trains
+  std::string device = "auto";  // where the float32 master net trains
   int batch_size = 256;
   std::string optimizer = "sgd";  // sgd (with momentum, Nesterov) | adam (AdamW)
   double lr = 0.02;
   double momentum = 0.9;
   double weight_decay = 1e-4;
   std::string lr_schedule = "constant";  // constant | step | cosine
-  int lr_step_every = 1000;       // step: multiply by lr_step_gamma every this many steps
+  int lr_step_every = 1000;              // step: multiply by lr_step_gamma every this many steps
   double lr_step_gamma = 0.3;
-  int lr_cosine_steps = 10000;    // cosine: lr decays to lr_min_factor * lr over this many steps
+  int lr_cosine_steps = 10000;  // cosine: lr decays to lr_min_factor * lr over this many steps
   double lr_min_factor = 0.05;
   double value_weight = 1.0;
   double ownership_weight = 0.0;  // ignored when the net has no ownership head
@@ -81,21 +81,21 @@ struct TrainerConfig {
 
 // Schedules of the training loop (selfplay/training_run.h).
 struct LoopConfig {
-  double train_ratio = 4.0;    // trainer samples consumed per new position generated, > 0
-  int publish_every = 20;      // steps between weight publications to the workers
-  int checkpoint_every = 500;  // steps between checkpoints
-  int metrics_every = 20;      // steps between metrics lines
+  double train_ratio = 4.0;     // trainer samples consumed per new position generated, > 0
+  int publish_every = 20;       // steps between weight publications to the workers
+  int checkpoint_every = 500;   // steps between checkpoints
+  int metrics_every = 20;       // steps between metrics lines
   double progress_seconds = 5;  // seconds between progress lines; 0 = none
   std::string init_checkpoint;  // start from these weights ("" = from scratch)
 };
 
 // Learning curves: the current net against reference agents.
 struct EvaluationConfig {
-  int every_steps = 0;        // 0 = never
-  int games = 20;             // per reference agent, colours alternating
+  int every_steps = 0;              // 0 = never
+  int games = 20;                   // per reference agent, colours alternating
   std::vector<std::string> agents;  // agent specs, e.g. "mcts(playouts=1000)"
-  std::string player = "net";  // net (search with `search`) | policy (raw policy)
-  SearchConfig search;          // playouts default 32, no noise, no temperature
+  std::string player = "net";       // net (search with `search`) | policy (raw policy)
+  SearchConfig search;              // playouts default 32, no noise, no temperature
 };
 
 // When the run stops; 0 = no limit on that axis. Counted over all sessions of the run.
@@ -107,7 +107,7 @@ struct BudgetConfig {
 };
 
 struct TrainConfig {
-  std::string game;   // game spec, e.g. "connect_four"
+  std::string game;  // game spec, e.g. "connect_four"
   uint64_t seed = 1;
   NetworkConfig network;
   bool network_given = false;  // "network" was present (else taken from init_checkpoint)

@@ -54,7 +54,8 @@ Trainer::Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& confi
   std::map<double, std::vector<torch::Tensor>> groups;
   for (auto& item : params) {
     bool frozen = false;
-    for (const auto& prefix : config_.frozen) frozen = frozen || name_has_prefix(item.key(), prefix);
+    for (const auto& prefix : config_.frozen)
+      frozen = frozen || name_has_prefix(item.key(), prefix);
     if (frozen) {
       item.value().set_requires_grad(false);
       continue;
@@ -81,16 +82,15 @@ Trainer::Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& confi
   for (auto& [multiplier, tensors] : groups) {
     const double lr = config_.lr * multiplier;
     if (config_.optimizer == "adam") {
-      param_groups.emplace_back(tensors, std::make_unique<torch::optim::AdamWOptions>(
-                                             torch::optim::AdamWOptions(lr).weight_decay(
-                                                 config_.weight_decay)));
-    } else {
       param_groups.emplace_back(
-          tensors, std::make_unique<torch::optim::SGDOptions>(
-                       torch::optim::SGDOptions(lr)
-                           .momentum(config_.momentum)
-                           .nesterov(config_.momentum > 0)
-                           .weight_decay(config_.weight_decay)));
+          tensors, std::make_unique<torch::optim::AdamWOptions>(
+                       torch::optim::AdamWOptions(lr).weight_decay(config_.weight_decay)));
+    } else {
+      param_groups.emplace_back(tensors, std::make_unique<torch::optim::SGDOptions>(
+                                             torch::optim::SGDOptions(lr)
+                                                 .momentum(config_.momentum)
+                                                 .nesterov(config_.momentum > 0)
+                                                 .weight_decay(config_.weight_decay)));
     }
     impl_->group_multipliers.push_back(multiplier);
   }
@@ -98,11 +98,11 @@ Trainer::Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& confi
     impl_->optimizer = std::make_unique<torch::optim::AdamW>(
         param_groups, torch::optim::AdamWOptions(config_.lr).weight_decay(config_.weight_decay));
   } else {
-    impl_->optimizer = std::make_unique<torch::optim::SGD>(
-        param_groups, torch::optim::SGDOptions(config_.lr)
-                          .momentum(config_.momentum)
-                          .nesterov(config_.momentum > 0)
-                          .weight_decay(config_.weight_decay));
+    impl_->optimizer =
+        std::make_unique<torch::optim::SGD>(param_groups, torch::optim::SGDOptions(config_.lr)
+                                                              .momentum(config_.momentum)
+                                                              .nesterov(config_.momentum > 0)
+                                                              .weight_decay(config_.weight_decay));
   }
 }
 
@@ -110,7 +110,8 @@ Trainer::~Trainer() = default;
 
 double Trainer::lr_at(int64_t step) const {
   if (config_.lr_schedule == "step") {
-    return config_.lr * std::pow(config_.lr_step_gamma, static_cast<double>(step / config_.lr_step_every));
+    return config_.lr *
+           std::pow(config_.lr_step_gamma, static_cast<double>(step / config_.lr_step_every));
   }
   if (config_.lr_schedule == "cosine") {
     const double t = std::min(1.0, static_cast<double>(step) / config_.lr_cosine_steps);

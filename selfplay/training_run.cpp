@@ -104,8 +104,14 @@ std::vector<std::string> RunDirectory::record_chunks() const {
 RecordWriter::RecordWriter(RunDirectory& dir, std::shared_ptr<const Game> game,
                            ReplayBuffer& buffer, RateController& rate, int chunk_games, bool sgf,
                            int64_t next_chunk, int64_t games_done)
-    : dir_(dir), game_(std::move(game)), buffer_(buffer), rate_(rate),
-      chunk_games_(chunk_games), sgf_(sgf), next_chunk_(next_chunk), games_(games_done) {}
+    : dir_(dir),
+      game_(std::move(game)),
+      buffer_(buffer),
+      rate_(rate),
+      chunk_games_(chunk_games),
+      sgf_(sgf),
+      next_chunk_(next_chunk),
+      games_(games_done) {}
 
 void RecordWriter::add(SelfPlayRecord&& record) {
   buffer_.add(record);
@@ -170,9 +176,12 @@ std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e8) return "?";
   const int64_t s = static_cast<int64_t>(seconds + 0.5);
   std::ostringstream out;
-  if (s >= 3600) out << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
-  else if (s >= 60) out << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
-  else out << s << "s";
+  if (s >= 3600)
+    out << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
+  else if (s >= 60)
+    out << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
+  else
+    out << s << "s";
   return out.str();
 }
 
@@ -334,7 +343,8 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     if (c.budget.steps > 0 && !selfplay_only) {
       f = std::max(f, static_cast<double>(d_.trainer.steps()) / c.budget.steps);
     }
-    if (c.budget.games > 0) f = std::max(f, static_cast<double>(d_.records.games()) / c.budget.games);
+    if (c.budget.games > 0)
+      f = std::max(f, static_cast<double>(d_.records.games()) / c.budget.games);
     if (c.budget.minutes > 0) f = std::max(f, wall() / (c.budget.minutes * 60));
     return f;
   };
@@ -351,8 +361,8 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     nlohmann::json j;
     rates(progress_window, j);
     std::ostringstream line;
-    line << std::fixed << "step " << d_.trainer.steps() << "  games " << d_.records.games()
-         << " (" << std::setprecision(1) << j["games_per_s"].get<double>() << "/s)  evals "
+    line << std::fixed << "step " << d_.trainer.steps() << "  games " << d_.records.games() << " ("
+         << std::setprecision(1) << j["games_per_s"].get<double>() << "/s)  evals "
          << std::setprecision(0) << j["evals_per_s"].get<double>() << "/s  batch "
          << std::setprecision(1) << j["mean_batch"].get<double>() << "  eff "
          << std::setprecision(2) << j["batching_efficiency"].get<double>() << "  buffer "

@@ -35,10 +35,10 @@ namespace tenuki {
 struct RunState {
   int64_t step = 0;
   int64_t games = 0;
-  int64_t positions = 0;         // training positions generated
-  int64_t samples_consumed = 0;  // training samples used by the trainer
-  double wall_seconds = 0;       // over all sessions
-  int64_t next_chunk = 1;        // number of the next game-record chunk
+  int64_t positions = 0;          // training positions generated
+  int64_t samples_consumed = 0;   // training samples used by the trainer
+  double wall_seconds = 0;        // over all sessions
+  int64_t next_chunk = 1;         // number of the next game-record chunk
   std::string latest_checkpoint;  // path relative to the run directory; "" before the first
 };
 nlohmann::json run_state_to_json(const RunState& state);

@@ -1,7 +1,7 @@
 // The `tenuki` command line, run in-process through run_cli and once as a real process.
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -26,7 +26,8 @@ Run run(std::vector<std::string> args) {
 TEST_CASE("cli: games lists every game with its options", "[cli]") {
   Run r = run({"games"});
   REQUIRE(r.code == 0);
-  for (const char* name : {"go", "atari_go", "gomoku", "othello", "hex", "connect_four", "tictactoe"}) {
+  for (const char* name :
+       {"go", "atari_go", "gomoku", "othello", "hex", "connect_four", "tictactoe"}) {
     REQUIRE_THAT(r.out, Contains(name));
   }
   REQUIRE_THAT(r.out, Contains("komi"));

@@ -22,8 +22,8 @@ struct Snapshot {
 };
 
 Snapshot snapshot(const State& s) {
-  return {s.hash(), s.to_string(), s.legal_actions(), s.history(), s.is_terminal(),
-          s.is_terminal() ? -1 : s.current_player()};
+  return {s.hash(),    s.to_string(),   s.legal_actions(),
+          s.history(), s.is_terminal(), s.is_terminal() ? -1 : s.current_player()};
 }
 
 void check_encoding(const State& state) {
@@ -105,8 +105,9 @@ void random_game(const Game& game, Rng& rng, bool playout_policy) {
       REQUIRE_THROWS_AS(state->apply_action(a), std::invalid_argument);
       REQUIRE(snapshot(*state) == before);
     }
-    Action action = playout_policy ? state->sample_playout_action(rng)
-                                   : before.legal[rng.below(static_cast<uint32_t>(before.legal.size()))];
+    Action action = playout_policy
+                        ? state->sample_playout_action(rng)
+                        : before.legal[rng.below(static_cast<uint32_t>(before.legal.size()))];
     REQUIRE(state->is_legal(action));
     auto copy = state->clone();
     // Apply and undo restore everything; a clone is independent of its original.
@@ -224,7 +225,9 @@ TEST_CASE("conformance: go", "[conformance]") {
   check_game_conformance("go(rows=4,cols=6)", 6);
   check_game_conformance("go(size=2)", 20);
 }
-TEST_CASE("conformance: atari_go", "[conformance]") { check_game_conformance("atari_go(size=7)", 10); }
+TEST_CASE("conformance: atari_go", "[conformance]") {
+  check_game_conformance("atari_go(size=7)", 10);
+}
 TEST_CASE("conformance: larger boards", "[conformance][slow]") {
   check_game_conformance("go(size=9)", 10);
   check_game_conformance("go(size=19)", 2);

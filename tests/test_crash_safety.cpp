@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string temp_dir(const std::string& name) {
-  auto path = fs::temp_directory_path() / ("tenuki_crash_" + name + "_" + std::to_string(::getpid()));
+  auto path =
+      fs::temp_directory_path() / ("tenuki_crash_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(path);
   fs::create_directories(path);
   return path.string();
@@ -72,9 +73,10 @@ std::vector<nlohmann::json> json_lines(const std::string& path, bool allow_cut_l
 
 }  // namespace
 
-TEST_CASE("crash safety: tenuki train killed at random moments resumes losing at most one "
-          "checkpoint interval",
-          "[crash][slow]") {
+TEST_CASE(
+    "crash safety: tenuki train killed at random moments resumes losing at most one "
+    "checkpoint interval",
+    "[crash][slow]") {
   const std::string dir = temp_dir("train");
   const std::string config = dir + "/ttt.json";
   const int kCheckpointEvery = 20, kBudgetSteps = 400;
@@ -126,8 +128,8 @@ TEST_CASE("crash safety: tenuki train killed at random moments resumes losing at
   // The last run goes to the end of the budget.
   REQUIRE(std::system(command.c_str()) == 0);
   CHECK(read_json(run + "/state.json").at("step").get<int64_t>() == kBudgetSteps);
-  std::cout << "train: " << kills << " kills, at most " << worst_lost << " steps lost (checkpoint every "
-            << kCheckpointEvery << ")\n";
+  std::cout << "train: " << kills << " kills, at most " << worst_lost
+            << " steps lost (checkpoint every " << kCheckpointEvery << ")\n";
   CHECK(kills >= 2);
   fs::remove_all(dir);
 }
@@ -139,13 +141,14 @@ TEST_CASE("crash safety: tenuki tournament killed at random moments loses only g
   const int kGames = 60, kConcurrency = 2;
   const std::string command = std::string(TENUKI_BINARY) +
                               " tournament connect_four --agents random,'mcts(playouts=2000)'"
-                              " --games-per-pair 60 --concurrency " + std::to_string(kConcurrency) +
-                              " --out " +
-                              out + " > " + dir + "/log 2>&1";
+                              " --games-per-pair 60 --concurrency " +
+                              std::to_string(kConcurrency) + " --out " + out + " > " + dir +
+                              "/log 2>&1";
   Rng rng(7);
   int kills = 0;
   for (int attempt = 0; attempt < 8 && kills < 4; ++attempt) {
-    size_t before = fs::exists(out + "/games.jsonl") ? json_lines(out + "/games.jsonl", true).size() : 0;
+    size_t before =
+        fs::exists(out + "/games.jsonl") ? json_lines(out + "/games.jsonl", true).size() : 0;
     if (!run_and_kill(command, 0.5 + 2.5 * rng.uniform())) break;
     ++kills;
     auto games = json_lines(out + "/games.jsonl", true);

@@ -65,6 +65,7 @@ TEST_CASE("encoding: schema is documented in one place with every channel", "[en
   REQUIRE(channel_names().size() == static_cast<size_t>(kNumChannels));
   auto s = make_game("connect_four")->new_initial_state();
   std::string text = describe(*s);
-  REQUIRE(text.find(std::string(kSchemaName) + " v" + std::to_string(kSchemaVersion)) != std::string::npos);
+  REQUIRE(text.find(std::string(kSchemaName) + " v" + std::to_string(kSchemaVersion)) !=
+          std::string::npos);
   REQUIRE(text.find("[7] legal moves") != std::string::npos);
 }

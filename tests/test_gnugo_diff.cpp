@@ -3,9 +3,8 @@
 // games. Skipped with a warning when GNU Go is not installed.
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -151,7 +150,10 @@ TEST_CASE("gnugo diff: random games agree with GNU Go", "[go][gnugo]") {
 }
 
 TEST_CASE("gnugo diff: many full random games agree with GNU Go", "[go][gnugo][slow]") {
-  run_diff({{9, 25, 400, 101}, {7, 15, 300, 102}, {5, 20, 200, 103}, {13, 5, 600, 104},
+  run_diff({{9, 25, 400, 101},
+            {7, 15, 300, 102},
+            {5, 20, 200, 103},
+            {13, 5, 600, 104},
             {19, 2, 900, 105}});
 }
 
@@ -170,8 +172,7 @@ TEST_CASE("subprocess: line I/O, EOF, exec failure and SIGPIPE safety", "[gtp]")
   CHECK_THROWS_AS(Subprocess({"/nonexistent/program"}), tenuki::SubprocessError);
 
   Subprocess quitter({"/bin/sh", "-c", "exit 3"});
-  CHECK(quitter.read_line(&line, std::chrono::milliseconds(5000)) ==
-        Subprocess::ReadStatus::kEof);
+  CHECK(quitter.read_line(&line, std::chrono::milliseconds(5000)) == Subprocess::ReadStatus::kEof);
   while (quitter.is_alive()) {
   }
   // Writing to a dead child reports failure instead of killing us with SIGPIPE.

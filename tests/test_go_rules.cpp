@@ -1,7 +1,6 @@
 // Go rules on ASCII boards: captures, ko, superko, suicide, scoring, Atari Go, undo and hashing.
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,9 +29,7 @@ std::shared_ptr<const GoGame> make_atari(const std::string& options) {
   return GoGame::from_spec(Spec::parse("atari_go(" + options + ")"), true);
 }
 
-Action at(const GoState& s, const std::string& vertex) {
-  return s.game().string_to_action(vertex);
-}
+Action at(const GoState& s, const std::string& vertex) { return s.game().string_to_action(vertex); }
 
 void play(GoState& s, const std::string& vertex) { s.apply_action(at(s, vertex)); }
 
@@ -70,9 +67,9 @@ TEST_CASE("board: parse, liberties and chains", "[go]") {
   CHECK(b.num_stones(tenuki::go::kBlack) == 2);
   CHECK(b.num_empty() == 22);
   CHECK(b.check_invariants().empty());
-  CHECK_THROWS_AS(Board::parse(3, "x.."), std::invalid_argument);       // too few cells
-  CHECK_THROWS_AS(Board::parse(2, "xo ox"), std::invalid_argument);     // no liberties
-  CHECK_THROWS_AS(Board::parse(2, "x.?."), std::invalid_argument);     // unknown char
+  CHECK_THROWS_AS(Board::parse(3, "x.."), std::invalid_argument);    // too few cells
+  CHECK_THROWS_AS(Board::parse(2, "xo ox"), std::invalid_argument);  // no liberties
+  CHECK_THROWS_AS(Board::parse(2, "x.?."), std::invalid_argument);   // unknown char
   auto rect = Board::parse(2, 3, "x.o\n...");
   CHECK(rect.liberties(rect.loc_from_string("A2")) == 2);
   CHECK(rect.liberties(rect.loc_from_string("C2")) == 2);
@@ -201,7 +198,7 @@ TEST_CASE("go: triple ko cycles under simple ko and is stopped by positional sup
       REQUIRE(s->is_legal(at(*s, cycle[i])));
       play(*s, cycle[i]);
     }
-    CHECK(s->ko_cell() != at(*s, "B2"));  // not a simple-ko ban...
+    CHECK(s->ko_cell() != at(*s, "B2"));     // not a simple-ko ban...
     CHECK_FALSE(s->is_legal(at(*s, "B2")));  // ...but it would repeat the start position
     auto legal = s->legal_actions();
     CHECK(std::find(legal.begin(), legal.end(), at(*s, "B2")) == legal.end());
@@ -367,7 +364,8 @@ TEST_CASE("atari go: the first capture wins", "[go]") {
     . . x . .
     . x o . .
     . . x . .
-    . . . . .)", 1);
+    . . . . .)",
+                               1);
   // White extends to D3 (liberties D4, E3, D2); black fills two of them while white tenukis.
   for (const char* v : {"D3", "D4", "A1", "E3", "B1"}) play(*s, v);
   CHECK_FALSE(s->is_terminal());
@@ -580,9 +578,9 @@ int reference_area(const Board& board) {
 
 TEST_CASE("go: superko shortcuts and area scoring agree with a brute-force reference", "[go]") {
   Rng rng(99);
-  for (const char* options : {"size=2", "size=3", "size=4", "rows=3,cols=5", "size=5",
-                              "size=2,suicide=true", "size=3,suicide=true",
-                              "size=4,suicide=true", "size=7,suicide=true", "size=9"}) {
+  for (const char* options :
+       {"size=2", "size=3", "size=4", "rows=3,cols=5", "size=5", "size=2,suicide=true",
+        "size=3,suicide=true", "size=4,suicide=true", "size=7,suicide=true", "size=9"}) {
     auto game = make_go(std::string(options) + ",max_moves=200");
     CAPTURE(options);
     int checked = 0;

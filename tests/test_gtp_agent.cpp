@@ -29,7 +29,9 @@ TEST_CASE("gtp agent: GNU Go beats random on 9x9 Go", "[gtp][engine]") {
     return;
   }
   auto game = make_game("go(size=9,komi=7.5)");
-  auto engine = make_agent("gtp(cmd=\"" + gnugo + " --mode gtp --level 1 --chinese-rules --capture-all-dead\")", *game, 1);
+  auto engine = make_agent(
+      "gtp(cmd=\"" + gnugo + " --mode gtp --level 1 --chinese-rules --capture-all-dead\")", *game,
+      1);
   auto random = make_agent("random", *game, 2);
   auto summary = play_match(*game, {engine.get(), random.get()}, 2, nullptr);
   REQUIRE(summary.tallies[0].wins == 2);

@@ -1,13 +1,13 @@
 // Search and evaluators. Known facts come from an exact minimax solver, not from the search.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "agents/agent.h"
 #include "agents/evaluator.h"
 #include "agents/mcts.h"
 #include "agents/search_config.h"
-#include <nlohmann/json.hpp>
 #include "envs/registry.h"
 #include "experiments/match.h"
 
@@ -66,10 +66,10 @@ void require_winning_move(State& s, Action a, int depth) {
 TEST_CASE("mcts: rollout search finds forced wins in tic-tac-toe", "[mcts]") {
   // Each position has a win for the player to move; some need a fork two moves deep.
   const std::vector<std::vector<std::string>> positions = {
-      {"A3", "B3", "A2", "C1"},        // X completes the A column at A1
-      {"B2", "A3", "C1", "A1"},        // X must block A2 ... and O threatens: X wins via fork
-      {"A1", "B2", "C3", "A3"},        // X to move, forced win by C1 fork
-      {"B2", "B3", "A1"},              // O to move must defend C3; not a win -> filtered below
+      {"A3", "B3", "A2", "C1"},  // X completes the A column at A1
+      {"B2", "A3", "C1", "A1"},  // X must block A2 ... and O threatens: X wins via fork
+      {"A1", "B2", "C3", "A3"},  // X to move, forced win by C1 fork
+      {"B2", "B3", "A1"},        // O to move must defend C3; not a win -> filtered below
   };
   int tested = 0;
   for (size_t i = 0; i < positions.size(); ++i) {
@@ -87,9 +87,9 @@ TEST_CASE("mcts: rollout search finds forced wins in tic-tac-toe", "[mcts]") {
 TEST_CASE("mcts: rollout search finds forced wins in connect four", "[mcts]") {
   // Immediate win, a must-win through a double threat, found by a depth-limited solver.
   const std::vector<std::vector<std::string>> positions = {
-      {"A1", "G1", "A2", "G2", "A3", "F1"},            // first player wins at A4
-      {"C1", "C2", "D1", "D2"},                         // B1 or E1 makes an open three: win
-      {"D1", "D2", "E1", "E2", "A1", "A2"},             // win at C1/F1 (double threat)
+      {"A1", "G1", "A2", "G2", "A3", "F1"},  // first player wins at A4
+      {"C1", "C2", "D1", "D2"},              // B1 or E1 makes an open three: win
+      {"D1", "D2", "E1", "E2", "A1", "A2"},  // win at C1/F1 (double threat)
   };
   int tested = 0;
   for (size_t i = 0; i < positions.size(); ++i) {
@@ -143,7 +143,8 @@ TEST_CASE("mcts: visits, targets and tree reuse", "[mcts]") {
   auto r = mcts.search(*s, *evaluator);
   REQUIRE(std::accumulate(r.visits.begin(), r.visits.end(), 0) == r.root_visits - 1);
   REQUIRE(r.root_visits == 300);
-  REQUIRE(std::abs(std::accumulate(r.policy_target.begin(), r.policy_target.end(), 0.0) - 1) < 1e-5);
+  REQUIRE(std::abs(std::accumulate(r.policy_target.begin(), r.policy_target.end(), 0.0) - 1) <
+          1e-5);
   REQUIRE(s->is_legal(r.action));
   for (Action a = 0; a < game->num_actions(); ++a) {
     if (!s->is_legal(a)) REQUIRE(r.visits[a] == 0);
@@ -173,7 +174,8 @@ TEST_CASE("mcts: forced playouts prune the policy target", "[mcts]") {
     if (r.policy_target[a] < raw - 1e-6) ++pruned;
   }
   REQUIRE(pruned > 0);
-  REQUIRE(r.policy_target[r.action] >= *std::max_element(r.policy_target.begin(), r.policy_target.end()) - 1e-6);
+  REQUIRE(r.policy_target[r.action] >=
+          *std::max_element(r.policy_target.begin(), r.policy_target.end()) - 1e-6);
 }
 
 TEST_CASE("mcts: gumbel root finds tic-tac-toe wins with few playouts", "[mcts]") {
@@ -188,7 +190,8 @@ TEST_CASE("mcts: gumbel root finds tic-tac-toe wins with few playouts", "[mcts]"
   require_winning_move(*s, r.action, 9);
   double total = std::accumulate(r.policy_target.begin(), r.policy_target.end(), 0.0);
   REQUIRE(std::abs(total - 1) < 1e-5);
-  REQUIRE(r.policy_target[r.action] == *std::max_element(r.policy_target.begin(), r.policy_target.end()));
+  REQUIRE(r.policy_target[r.action] ==
+          *std::max_element(r.policy_target.begin(), r.policy_target.end()));
 }
 
 TEST_CASE("evaluators: batched results equal one-at-a-time results", "[evaluator]") {

@@ -1,18 +1,16 @@
-#include "experiments/match.h"
-#include "experiments/cli.h"
-#include "agents/agent.h"
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <string>
 #include <sstream>
-#include <unistd.h>
+#include <string>
 #include <vector>
 
+#include "agents/agent.h"
 #include "agents/checkpoint.h"
 #include "agents/network.h"
 #include "agents/policy_agent.h"
@@ -21,6 +19,8 @@
 #include "envs/registry.h"
 #include "envs/spec.h"
 #include "experiments/bench_net.h"
+#include "experiments/cli.h"
+#include "experiments/match.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
@@ -84,7 +84,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -364,7 +365,8 @@ TEST_CASE("policy agent: greedy plays the evaluator's most probable legal move",
     state->apply_action(chosen);
   }
   REQUIRE_THROWS_AS(make_policy_agent(Spec::parse("policy"), *game, 1), SpecError);
-  auto hot = make_policy_agent(Spec::parse("policy(model=\"" + path + "\",temperature=1)"), *game, 2);
+  auto hot =
+      make_policy_agent(Spec::parse("policy(model=\"" + path + "\",temperature=1)"), *game, 2);
   auto fresh = game->new_initial_state();
   for (int i = 0; i < 5; ++i) REQUIRE(fresh->is_legal(hot->select_action(*fresh)));
 }
@@ -409,7 +411,8 @@ TEST_CASE("net agent: a fresh checkpoint plays legal games through MCTS", "[mcts
   auto policy = make_agent("policy(model=" + path + ",temperature=1)", *game, 2);
   auto summary = play_match(*game, {net.get(), policy.get()}, 2, nullptr);
   REQUIRE(summary.games == 2);
-  REQUIRE_THROWS_WITH(make_agent("net(visits=5)", *game, 1), Catch::Matchers::Contains("model=PATH"));
+  REQUIRE_THROWS_WITH(make_agent("net(visits=5)", *game, 1),
+                      Catch::Matchers::Contains("model=PATH"));
   REQUIRE_THROWS_AS(make_agent("net(model=/nonexistent.ckpt)", *game, 1), std::runtime_error);
   std::remove(path.c_str());
 }

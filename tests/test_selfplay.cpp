@@ -1,8 +1,9 @@
 // Self-play training: replay buffer, records, config, batching service, trainer, the train command,
 // and (slow) learning Tic-tac-toe from zero.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -13,7 +14,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "agents/checkpoint.h"
@@ -211,8 +211,7 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
     }
     return "no error";
   };
-  CHECK_THAT(error_of(R"({"game":"tictactoe","training":{"lrr":0.1}})"),
-             Contains("training.lrr"));
+  CHECK_THAT(error_of(R"({"game":"tictactoe","training":{"lrr":0.1}})"), Contains("training.lrr"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","training":{"lr":-1}})"), Contains("training.lr"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","selfplay":{"workers":0}})"),
              Contains("selfplay.workers"));
@@ -433,8 +432,8 @@ TEST_CASE("a tiny train run writes its files and resumes where it stopped", "[se
   for (const auto& j : lines) {
     if (j["type"] == "train") {
       ++train_lines;
-      for (const char* key : {"loss", "policy_entropy", "games_per_s", "evals_per_s",
-                              "mean_batch", "buffer_size", "batching_efficiency", "wall_s"}) {
+      for (const char* key : {"loss", "policy_entropy", "games_per_s", "evals_per_s", "mean_batch",
+                              "buffer_size", "batching_efficiency", "wall_s"}) {
         CHECK(j.contains(key));
       }
     }
@@ -455,7 +454,8 @@ TEST_CASE("a tiny train run writes its files and resumes where it stopped", "[se
   state = nlohmann::json::parse(read_text(run + "/state.json"));
   CHECK(state["step"] == 14);
   CHECK(state["games"].get<int64_t>() >= games_before);
-  CheckpointMeta meta2 = read_checkpoint_meta(run + "/" + state["latest_checkpoint"].get<std::string>());
+  CheckpointMeta meta2 =
+      read_checkpoint_meta(run + "/" + state["latest_checkpoint"].get<std::string>());
   CHECK(meta2.training_step == 14);
   CHECK_THAT(meta2.parent, Contains("step_00000012.ckpt"));
   // A changed config (other than the budget) is refused.
@@ -538,8 +538,8 @@ TEST_CASE("self-play learns Tic-tac-toe: never loses to perfect play", "[selfpla
   WARN("tic-tac-toe training took " << minutes << " min\n" << output);
 
   auto state_json = nlohmann::json::parse(read_text(dir.path + "/run/state.json"));
-  auto net = load_checkpoint(dir.path + "/run/" +
-                             state_json["latest_checkpoint"].get<std::string>());
+  auto net =
+      load_checkpoint(dir.path + "/run/" + state_json["latest_checkpoint"].get<std::string>());
   std::shared_ptr<Evaluator> evaluator = make_torch_evaluator(net);
   SearchConfig search;
   search.playouts = 64;

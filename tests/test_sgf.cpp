@@ -1,6 +1,5 @@
 // SGF reading and writing for Go.
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -14,9 +13,9 @@ using tenuki::Rng;
 using tenuki::Spec;
 using tenuki::go::GoGame;
 using tenuki::go::GoState;
-using tenuki::go::SgfError;
 using tenuki::go::parse_sgf;
 using tenuki::go::sgf_to_state;
+using tenuki::go::SgfError;
 using tenuki::go::write_sgf;
 
 namespace {

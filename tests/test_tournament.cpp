@@ -468,7 +468,8 @@ TEST_CASE("tournament: 9x9 Go with rollout MCTS and GNU Go", "[tournament][slow]
     return;
   }
   const std::string dir = temp_dir("go");
-  const std::string gnu = "gtp(cmd=\"" + gnugo + " --mode gtp --level 1 --chinese-rules --capture-all-dead\")";
+  const std::string gnu =
+      "gtp(cmd=\"" + gnugo + " --mode gtp --level 1 --chinese-rules --capture-all-dead\")";
   Run r = run({"tournament", "go(size=9)", "--agents",
                "random,mcts(playouts=20),mcts(playouts=200)," + gnu, "--games-per-pair", "4",
                "--concurrency", "2", "--anchor", "random", "--out", dir});

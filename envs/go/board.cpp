@@ -3,10 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
-
 namespace tenuki::go {
-
-
 
 Board::Board(int rows, int cols) : rows_(rows), cols_(cols), stride_(cols + 1) {
   if (rows < 1 || cols < 1 || rows > kMaxSide || cols > kMaxSide) {

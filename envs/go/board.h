@@ -20,7 +20,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace tenuki::go {
 
 // An index into the padded array. Loc 0 is always a wall; kNullLoc means "no point".
@@ -90,9 +89,9 @@ inline constexpr CellTables kCellTables = make_cell_tables();
 
 // What one placement did.
 struct MoveResult {
-  int captured = 0;        // opponent stones removed
-  int suicided = 0;        // own stones removed (only when the move was a suicide)
-  Loc ko_loc = kNullLoc;   // the point the opponent may not retake at once (simple ko), if any
+  int captured = 0;       // opponent stones removed
+  int suicided = 0;       // own stones removed (only when the move was a suicide)
+  Loc ko_loc = kNullLoc;  // the point the opponent may not retake at once (simple ko), if any
 };
 
 class Board {
@@ -117,9 +116,7 @@ class Board {
   Loc loc_from_string(std::string_view vertex) const;
 
   Color color(Loc l) const { return color_[l]; }
-  bool is_on_board(Loc l) const {
-    return l > 0 && l < kMaxLocs && color_[l] != kWall;
-  }
+  bool is_on_board(Loc l) const { return l > 0 && l < kMaxLocs && color_[l] != kWall; }
   // Zobrist hash of the stones alone.
   uint64_t hash() const { return hash_; }
   int num_stones(Color c) const { return num_stones_[c]; }
@@ -273,7 +270,7 @@ class Board {
   uint64_t hash_ = 0;
   int num_empty_ = 0;
   int num_stones_[3] = {0, 0, 0};
-  std::array<Color, kMaxLocs> color_;  // Color, not uint8_t: stores must not alias everything
+  std::array<Color, kMaxLocs> color_;   // Color, not uint8_t: stores must not alias everything
   std::array<int16_t, kMaxLocs> head_;  // chain head of a stone; 0 for empty points and walls
   std::array<int16_t, kMaxLocs> next_;  // circular list of a chain's stones
   std::array<Chain, kMaxLocs> chains_;  // valid at chain heads; chains_[0] is scratch

@@ -202,8 +202,7 @@ std::unique_ptr<GoState> GoState::from_setup(const std::shared_ptr<const Game>& 
   for (int pass = 0; pass < 2; ++pass) {
     for (int cell : pass == 0 ? black_cells : white_cells) {
       if (cell < 0 || cell >= go_game->num_cells()) {
-        throw std::invalid_argument("setup stone outside the board: cell " +
-                                    std::to_string(cell));
+        throw std::invalid_argument("setup stone outside the board: cell " + std::to_string(cell));
       }
       go::Loc l = board.loc_of_cell(cell);
       if (board.color(l) != go::kEmpty) {
@@ -249,8 +248,8 @@ inline bool GoState::is_legal_placement(go::Loc l, go::Color c) const {
 
 void GoState::remember_position() {
   seen_positions_.insert(board_.hash());
-  max_seen_stones_ = std::max(max_seen_stones_,
-                              board_.num_stones(go::kBlack) + board_.num_stones(go::kWhite));
+  max_seen_stones_ =
+      std::max(max_seen_stones_, board_.num_stones(go::kBlack) + board_.num_stones(go::kWhite));
 }
 
 bool GoState::is_legal(Action action) const {
@@ -271,8 +270,7 @@ void GoState::legal_actions(std::vector<Action>* out) const {
 }
 
 bool GoState::is_terminal() const {
-  return capture_winner_ >= 0 || consecutive_passes_ >= 2 ||
-         move_number() >= max_moves_;
+  return capture_winner_ >= 0 || consecutive_passes_ >= 2 || move_number() >= max_moves_;
 }
 
 std::array<double, kNumPlayers> GoState::returns() const {
@@ -297,9 +295,7 @@ std::string GoState::result_string() const {
   return margin > 0 ? "B+" + format_score(margin) : "W+" + format_score(-margin);
 }
 
-std::unique_ptr<State> GoState::clone() const {
-  return std::unique_ptr<State>(new GoState(*this));
-}
+std::unique_ptr<State> GoState::clone() const { return std::unique_ptr<State>(new GoState(*this)); }
 
 uint64_t GoState::hash() const {
   const auto& z = go::zobrist();
@@ -315,9 +311,7 @@ int GoState::cell_owner(int cell) const {
   return c == go::kBlack ? 0 : c == go::kWhite ? 1 : -1;
 }
 
-int GoState::ko_cell() const {
-  return ko_loc_ == go::kNullLoc ? -1 : board_.cell_of_loc(ko_loc_);
-}
+int GoState::ko_cell() const { return ko_loc_ == go::kNullLoc ? -1 : board_.cell_of_loc(ko_loc_); }
 
 Action GoState::sample_playout_action(Rng& rng) const {
   const go::Color c = go::color_of_player(to_move_);
@@ -434,7 +428,9 @@ GameInfo go_game_info() {
       "Go with area (Tromp-Taylor) scoring, komi, positional superko or simple ko",
       "size=19 (2..19) rows=size cols=size komi=7.5 (-1000..1000) ko=positional|simple "
       "suicide=false max_moves=3*rows*cols",
-      [](const Spec& spec) -> std::shared_ptr<const Game> { return go::GoGame::from_spec(spec, false); },
+      [](const Spec& spec) -> std::shared_ptr<const Game> {
+        return go::GoGame::from_spec(spec, false);
+      },
   };
 }
 
@@ -444,7 +440,9 @@ GameInfo atari_go_game_info() {
       "Atari Go (capture Go): the first capture wins; no capture by the end is a draw",
       "size=9 (2..19) rows=size cols=size ko=positional|simple suicide=false "
       "max_moves=3*rows*cols",
-      [](const Spec& spec) -> std::shared_ptr<const Game> { return go::GoGame::from_spec(spec, true); },
+      [](const Spec& spec) -> std::shared_ptr<const Game> {
+        return go::GoGame::from_spec(spec, true);
+      },
   };
 }
 

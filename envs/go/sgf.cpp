@@ -1,7 +1,5 @@
 #include "envs/go/sgf.h"
 
-#include "envs/atomic_file.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "envs/atomic_file.h"
 #include "envs/spec.h"
 
 namespace tenuki::go {
@@ -287,8 +286,10 @@ class Interpreter {
     }
     int a = read_point(v, trim(t.substr(0, colon)));
     int b = read_point(v, trim(t.substr(colon + 1)));
-    int r0 = std::min(a / game_.cols, b / game_.cols), r1 = std::max(a / game_.cols, b / game_.cols);
-    int c0 = std::min(a % game_.cols, b % game_.cols), c1 = std::max(a % game_.cols, b % game_.cols);
+    int r0 = std::min(a / game_.cols, b / game_.cols),
+        r1 = std::max(a / game_.cols, b / game_.cols);
+    int c0 = std::min(a % game_.cols, b % game_.cols),
+        c1 = std::max(a % game_.cols, b % game_.cols);
     for (int r = r0; r <= r1; ++r) {
       for (int c = c0; c <= c1; ++c) cells->push_back(r * game_.cols + c);
     }
@@ -336,17 +337,17 @@ std::unique_ptr<GoState> sgf_to_state(const SgfGame& record, std::shared_ptr<con
   }
   std::unique_ptr<GoState> state;
   try {
-    state = GoState::from_setup(game, record.setup_black, record.setup_white,
-                                record.player_to_move);
+    state =
+        GoState::from_setup(game, record.setup_black, record.setup_white, record.player_to_move);
   } catch (const std::invalid_argument& e) {
     throw SgfError(std::string("bad setup: ") + e.what(), 1, 1);
   }
   for (const SgfMove& move : record.moves) {
     const char* colour = move.player == 0 ? "black" : "white";
     if (move.player != state->current_player()) {
-      throw SgfError(std::string(colour) + " move out of turn (" +
-                         game->action_to_string(move.action) + ")",
-                     move.line, move.column);
+      throw SgfError(
+          std::string(colour) + " move out of turn (" + game->action_to_string(move.action) + ")",
+          move.line, move.column);
     }
     if (!state->is_legal(move.action)) {
       throw SgfError(std::string("illegal ") + colour + " move " +

@@ -42,7 +42,7 @@ struct SgfGame {
   std::string rules;      // RU as written
   std::string black_name;
   std::string white_name;
-  std::string result;  // RE as written
+  std::string result;            // RE as written
   std::vector<int> setup_black;  // cells
   std::vector<int> setup_white;
   int player_to_move = 0;  // PL, else the colour of the first move, else black

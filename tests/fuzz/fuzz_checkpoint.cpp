@@ -1,8 +1,8 @@
 // Fuzz target: checkpoint file images. Any byte string must parse or give CheckpointError, never
 // crash, read out of bounds or allocate without bound; what parses must write back identically.
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
 
