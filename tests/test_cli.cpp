@@ -16,6 +16,18 @@ struct Run {
   int code;
   std::string out, err;
 };
+// Runs the real `tenuki` with `args` (shell words), stdin closed; out = stdout and stderr. code is
+// the exit status, or -1 when it did not exit normally (a crash).
+Run run_binary(const std::string& args) {
+  const std::string cmd = std::string(TENUKI_BINARY) + " " + args + " 2>&1 </dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return {-1, "", "popen failed"};
+  std::string output;
+  char buf[256];
+  while (fgets(buf, sizeof buf, pipe)) output += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output, ""};
+}
 Run run(std::vector<std::string> args) {
   std::ostringstream out, err;
   int code = run_cli(args, out, err);
@@ -82,15 +94,9 @@ TEST_CASE("cli: bad input gives a clear message and exit code 2", "[cli]") {
 }
 
 TEST_CASE("cli: the real program exits non-zero on bad input", "[cli]") {
-  std::string cmd = std::string(TENUKI_BINARY) + " perft 'go(size=99)' 1 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buf[256];
-  while (fgets(buf, sizeof buf, pipe)) output += buf;
-  int status = pclose(pipe);
-  REQUIRE(WEXITSTATUS(status) == 2);
-  REQUIRE_THAT(output, Contains("size=99 is outside [2, 19]"));
+  Run r = run_binary("perft 'go(size=99)' 1");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.out, Contains("size=99 is outside [2, 19]"));
 }
 
 TEST_CASE("cli: every command's error path is a message and exit code 2, never a crash", "[cli]") {
@@ -119,18 +125,11 @@ TEST_CASE("cli: every command's error path is a message and exit code 2, never a
       "bench net --batches 0",
   };
   for (const auto& args : bad) {
-    std::string cmd = std::string(TENUKI_BINARY) + " " + args + " 2>&1 </dev/null";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    char buf[256];
-    while (fgets(buf, sizeof buf, pipe)) output += buf;
-    int status = pclose(pipe);
-    INFO("tenuki " << args << "\n" << output);
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 2);
-    REQUIRE(output.find("terminate called") == std::string::npos);
-    REQUIRE(!output.empty());
+    Run r = run_binary(args);
+    INFO("tenuki " << args << "\n" << r.out);
+    REQUIRE(r.code == 2);
+    REQUIRE(r.out.find("terminate called") == std::string::npos);
+    REQUIRE(!r.out.empty());
   }
   REQUIRE(access("/tmp/tenuki_cli_error_test", F_OK) != 0);
 }
