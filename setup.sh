@@ -54,7 +54,7 @@ case "$mode" in
     install_missing
     build
     "$BUILD_DIR"/tenuki play 'go(size=9,komi=7.5)' --agents random,random --games 2 --show
-    "$BUILD_DIR"/tenuki play connect_four --agents random,random --games 4
+    "$BUILD_DIR"/tenuki play connect_four --agents 'mcts(playouts=400)',random --games 4
     "$BUILD_DIR"/tenuki bench rules --seconds 0.5
     ;;
   test)
