@@ -33,6 +33,10 @@ struct Mcts::Impl {
   bool full_search = true;
   int playouts = 0;
   bool noise_applied = false;
+  // Pass rule (SearchConfig::safe_pass) for the current root: the pass to leave out of the
+  // root's children, or the pass to play without a search; -1 when none.
+  Action blocked_root_action = -1;
+  Action forced_action = -1;
 
   struct PendingLeaf {
     int32_t node;
@@ -50,8 +54,13 @@ struct Mcts::Impl {
   bool gumbel_ready = false;
 
   Node& root() { return nodes[0]; }
-  // Once the root is expanded: Dirichlet noise or the Gumbel-top-m candidates.
+  // Once the root is expanded: the pass rule, then Dirichlet noise or the Gumbel-top-m
+  // candidates.
   void prepare_root(const SearchConfig& config);
+  // Sets blocked_root_action / forced_action for `state` (the new root).
+  void apply_pass_rule(const SearchConfig& config, const State& state);
+  // Removes the blocked action from the expanded root's children, renormalising the priors.
+  void remove_blocked_root_child();
   void init_gumbel(const SearchConfig& config);
   int root_player() const { return root_state->current_player(); }
 
@@ -141,6 +150,8 @@ void Mcts::set_root(const State& state) {
   m.gumbel_ready = false;
   m.full_search = config_.full_search_prob >= 1.0 || m.rng.uniform() < config_.full_search_prob;
   m.target = m.full_search ? config_.playouts : config_.fast_playouts;
+  m.apply_pass_rule(config_, state);
+  if (m.forced_action >= 0) m.target = 0;
   // A reused root must still see its noise / Gumbel set-up for this search.
   if (m.root().expanded) {
     if (config_.gumbel) {
@@ -326,8 +337,39 @@ void Mcts::backup(const EvaluatorBatch& batch) {
   if (m.root().expanded && !m.noise_applied) m.prepare_root(config_);
 }
 
+void Mcts::Impl::apply_pass_rule(const SearchConfig& config, const State& state) {
+  blocked_root_action = -1;
+  forced_action = -1;
+  if (!config.safe_pass) return;
+  const Action pass = state.game().pass_action();
+  std::array<double, kNumPlayers> ended{};
+  if (!state.is_legal(pass) || !state.returns_if_ended_now(&ended)) return;
+  const int mover = state.current_player();
+  const bool opponent_passed = !state.history().empty() && state.history().back() == pass;
+  if (opponent_passed && ended[mover] > 0) {
+    forced_action = pass;
+  } else if (ended[mover] < 0 && state.legal_actions().size() > 1) {
+    blocked_root_action = pass;
+  }
+}
+
+void Mcts::Impl::remove_blocked_root_child() {
+  Node& r = nodes[0];
+  if (blocked_root_action < 0 || r.num_children == 0) return;
+  // Children are stored in increasing action order; pass (the blocked action) is the last.
+  const Node& last = nodes[r.first_child + r.num_children - 1];
+  if (last.action != blocked_root_action) return;
+  const double removed = last.prior;
+  r.num_children -= 1;
+  if (removed >= 1 || r.num_children == 0) return;
+  for (int32_t c = r.first_child; c < r.first_child + r.num_children; ++c) {
+    nodes[c].prior = static_cast<float>(nodes[c].prior / (1 - removed));
+  }
+}
+
 void Mcts::Impl::prepare_root(const SearchConfig& config) {
   noise_applied = true;
+  remove_blocked_root_child();
   if (config.gumbel) {
     init_gumbel(config);
   } else if (config.root_noise) {
@@ -375,6 +417,16 @@ SearchResult Mcts::result() {
   const int player = m.root_player();
   const Node& root = m.root();
   SearchResult r;
+  if (m.forced_action >= 0) {
+    r.action = m.forced_action;
+    r.forced = true;
+    r.full_search = false;
+    r.root_value = 1;  // the forced pass wins
+    r.visits.assign(num_actions, 0);
+    r.policy_target.assign(num_actions, 0.0f);
+    r.policy_target[r.action] = 1;
+    return r;
+  }
   r.full_search = m.full_search;
   r.root_visits = root.visits;
   r.root_value = root.visits > 0 ? static_cast<float>(Impl::q_for(root, player, 0)) : 0.0f;

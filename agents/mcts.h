@@ -26,7 +26,8 @@ namespace tenuki {
 struct SearchResult {
   Action action = -1;       // the move chosen (temperature / Gumbel rules applied)
   bool resign = false;      // root value below the resignation threshold
-  bool full_search = true;  // false for a playout-cap-randomized fast search
+  bool full_search = true;  // false for a playout-cap-randomized fast search or a forced move
+  bool forced = false;      // chosen by a rule without a search (SearchConfig::safe_pass)
   float root_value = 0;     // mean value for the player to move
   int root_visits = 0;
   std::vector<float> policy_target;  // num_actions probabilities for training

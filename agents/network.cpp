@@ -263,11 +263,18 @@ void PolicyValueNet::set_device(const DeviceOptions& options) {
   dtype_ = options.dtype;
 }
 
-std::string PolicyValueNet::device_name() const {
-  const torch::Device device = impl_->device();
+namespace {
+std::string device_string(const torch::Device& device) {
   if (device.is_cpu()) return "cpu";
   return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
 }
+}  // namespace
+
+std::string resolve_device_name(const std::string& device) {
+  return device_string(resolve_device(device));
+}
+
+std::string PolicyValueNet::device_name() const { return device_string(impl_->device()); }
 
 void PolicyValueNet::set_threads(int n) {
   if (n < 1) throw std::invalid_argument("threads must be >= 1");

@@ -63,6 +63,10 @@ struct DeviceOptions {
   int threads = 0;
 };
 
+// The device a DeviceOptions::device name resolves to on this machine: "cpu" or "cuda:N".
+// Throws like the PolicyValueNet constructor for a bad name or an unavailable CUDA device.
+std::string resolve_device_name(const std::string& device);
+
 // Makes glibc keep large freed buffers instead of returning them to the OS (M_MMAP_THRESHOLD and
 // M_TRIM_THRESHOLD at 1 GiB); batched CPU inference is several times faster with it. Idempotent;
 // PolicyValueNet's constructor calls it. Thread-safe.

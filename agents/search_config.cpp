@@ -40,6 +40,7 @@ const std::vector<Field>& fields() {
       {"gumbel_m", &SearchConfig::gumbel_m, 1, 4096},
       {"gumbel_c_visit", &SearchConfig::gumbel_c_visit, 0, 1e6},
       {"gumbel_c_scale", &SearchConfig::gumbel_c_scale, 0, 1e6},
+      {"safe_pass", &SearchConfig::safe_pass, 0, 1},
       {"seed", &SearchConfig::seed, 0, 1.8e19},
   };
   return table;

@@ -41,6 +41,12 @@ struct SearchConfig {
   int gumbel_m = 16;
   double gumbel_c_visit = 50.0;
   double gumbel_c_scale = 1.0;
+  // Pass rule for games scored on the board when passing ends them (Go; State::
+  // returns_if_ended_now), after Leela Zero: at the root, a pass that would lose if the game
+  // ended now is not searched while another legal move exists (so the policy target never
+  // teaches it), and after the opponent's pass a pass that wins is played without a search
+  // (SearchResult::forced, not a training target). No effect in other games.
+  bool safe_pass = true;
   uint64_t seed = 1;
 };
 

@@ -18,6 +18,8 @@ if(TENUKI_WITH_TORCH)
   set(TENUKI_TORCH_TEST_SOURCES
     ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_selfplay.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_dtype_choice.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_go_learning.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
   )
 else()

@@ -114,6 +114,13 @@ class State {
   virtual uint64_t hash() const = 0;
   // Which player owns a cell: -1 for empty, otherwise 0 or 1.
   virtual int cell_owner(int cell) const = 0;
+  // For games that can end by passing and are then scored on the board (Go: two passes, area
+  // scoring): writes the returns the game would have if it ended now, as the position stands,
+  // and returns true. Games that are not scored that way return false (the default). Used by
+  // the search's pass rule (SearchConfig::safe_pass).
+  virtual bool returns_if_ended_now(std::array<double, kNumPlayers>* returns) const {
+    return false;
+  }
 
   // ASCII board with GTP coordinates and a status line.
   virtual std::string to_string() const;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "agents/checkpoint.h"
+#include "agents/dtype_choice.h"
 #include "agents/network.h"
 #include "envs/encoding.h"
 #include "envs/random.h"
@@ -76,23 +78,45 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
       parse_int_list("batches", args.get("batches", "1,8,32,128"), 1, 4096);
   const std::vector<int> sizes = parse_int_list("sizes", args.get("sizes", "9,19"), 2, 19);
   DeviceOptions options;
-  options.device = args.get("device", "auto");
   options.threads = threads;
+  std::vector<NetDtype> dtypes;
   try {
-    options.dtype = parse_net_dtype(args.get("dtype", "float32"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--dtype: ") + e.what());
+    options.device = resolve_device_name(args.get("device", "auto"));
+    dtypes = dtype_candidates(args.get("dtype", "auto"), options.device != "cpu");
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("--device/--dtype: ") + e.what());
   }
   tune_allocator_for_inference();
-  PolicyValueNet net(config, 1, options);
-  out << "network " << config.summary() << " (" << net.parameter_count() << " parameters) on "
-      << net.device_name() << ", " << net_dtype_name(net.dtype()) << ", " << threads
+  std::vector<std::unique_ptr<PolicyValueNet>> nets;
+  for (NetDtype dtype : dtypes) {
+    options.dtype = dtype;
+    nets.push_back(std::make_unique<PolicyValueNet>(config, 1, options));
+  }
+  out << "network " << config.summary() << " (" << nets[0]->parameter_count() << " parameters) on "
+      << nets[0]->device_name() << ", " << threads
       << " thread(s); positions per second, best of 3 rounds in " << seconds << " s per cell\n";
+  // Columns: every size x dtype, then (with several dtypes) each dtype's speed over float32's.
   out << std::setw(8) << "batch";
-  for (int size : sizes)
-    out << std::setw(12) << (std::to_string(size) + "x" + std::to_string(size));
+  for (int size : sizes) {
+    for (NetDtype dtype : dtypes) {
+      out << std::setw(16)
+          << (std::to_string(size) + "x" + std::to_string(size) + " " + net_dtype_name(dtype));
+    }
+  }
+  if (dtypes.size() > 1) {
+    for (int size : sizes) {
+      for (size_t d = 1; d < dtypes.size(); ++d) {
+        out << std::setw(20)
+            << (std::to_string(size) + " " + net_dtype_name(dtypes[d]) + "/" +
+                net_dtype_name(dtypes[0]));
+      }
+    }
+  }
   out << "\n";
-  std::vector<std::vector<double>> rates(batches.size(), std::vector<double>(sizes.size()));
+  // rates[batch][size][dtype]
+  std::vector<std::vector<std::vector<double>>> rates(
+      batches.size(),
+      std::vector<std::vector<double>>(sizes.size(), std::vector<double>(dtypes.size())));
   for (size_t s = 0; s < sizes.size(); ++s) {
     const int size = sizes[s];
     const int max_batch = *std::max_element(batches.begin(), batches.end());
@@ -101,27 +125,41 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
     std::vector<float> logits(max_batch * (cells + 1)), values(max_batch);
     for (size_t b = 0; b < batches.size(); ++b) {
       const int batch = batches[b];
-      net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
-      // Best of three rounds: other load on the machine only ever slows a round down.
-      double best = 0;
-      for (int round = 0; round < 3; ++round) {
-        const auto start = std::chrono::steady_clock::now();
-        int64_t positions = 0;
-        double elapsed = 0;
-        do {
-          net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
-          positions += batch;
-          elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        } while (elapsed < seconds / 3);
-        best = std::max(best, positions / elapsed);
+      for (size_t d = 0; d < dtypes.size(); ++d) {
+        const PolicyValueNet& net = *nets[d];
+        net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
+        // Best of three rounds: other load on the machine only ever slows a round down.
+        double best = 0;
+        for (int round = 0; round < 3; ++round) {
+          const auto start = std::chrono::steady_clock::now();
+          int64_t positions = 0;
+          double elapsed = 0;
+          do {
+            net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
+            positions += batch;
+            elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          } while (elapsed < seconds / 3);
+          best = std::max(best, positions / elapsed);
+        }
+        rates[b][s][d] = best;
       }
-      rates[b][s] = best;
     }
   }
   for (size_t b = 0; b < batches.size(); ++b) {
     out << std::setw(8) << batches[b];
     for (size_t s = 0; s < sizes.size(); ++s) {
-      out << std::setw(12) << std::fixed << std::setprecision(0) << rates[b][s];
+      for (size_t d = 0; d < dtypes.size(); ++d) {
+        out << std::setw(16) << std::fixed << std::setprecision(0) << rates[b][s][d];
+      }
+    }
+    if (dtypes.size() > 1) {
+      for (size_t s = 0; s < sizes.size(); ++s) {
+        for (size_t d = 1; d < dtypes.size(); ++d) {
+          out << std::setw(20) << std::fixed << std::setprecision(2)
+              << rates[b][s][d] / std::max(1e-9, rates[b][s][0]);
+        }
+      }
     }
     out << "\n";
   }

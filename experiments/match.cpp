@@ -5,8 +5,10 @@
 namespace tenuki {
 
 MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int games,
-                        const std::function<void(const PlayedGame&)>& on_game) {
+                        const std::function<void(const PlayedGame&)>& on_game,
+                        const std::atomic<bool>* stop) {
   MatchSummary summary;
+  auto stopped = [&] { return stop != nullptr && stop->load(); };
   for (int i = 0; i < games; ++i) {
     PlayedGame played;
     played.index = i;
@@ -14,6 +16,10 @@ MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int game
     for (Agent* agent : agents) agent->new_game(game);
     auto state = game.new_initial_state();
     while (!state->is_terminal()) {
+      if (stopped()) {
+        summary.stopped = true;
+        return summary;
+      }
       int player = state->current_player();
       Agent* agent = agents[player == 0 ? played.first_agent : 1 - played.first_agent];
       Action action = agent->select_action(*state);

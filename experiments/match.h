@@ -2,6 +2,7 @@
 // Plays games between two agents with colours alternating: in game i (from 0) agent 0 moves first
 // when i is even. Single-threaded; the agents are borrowed for the duration of the call.
 #include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,11 +31,14 @@ struct AgentTally {
 
 struct MatchSummary {
   std::array<AgentTally, 2> tallies{};
-  int games = 0;
+  int games = 0;         // finished games
+  bool stopped = false;  // `stop` ended the match early (the game in progress is not counted)
 };
 
-// Plays `games` games; calls `on_game` after each finished game (for printing or saving).
+// Plays `games` games; calls `on_game` after each finished game (for printing or saving). When
+// `stop` is given it is checked before every move, and the match returns once it is set.
 MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int games,
-                        const std::function<void(const PlayedGame&)>& on_game);
+                        const std::function<void(const PlayedGame&)>& on_game,
+                        const std::atomic<bool>* stop = nullptr);
 
 }  // namespace tenuki

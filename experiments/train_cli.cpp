@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 
 #include "agents/agent.h"
 #include "agents/checkpoint.h"
+#include "agents/dtype_choice.h"
 #include "agents/policy_agent.h"
 #include "agents/search_agent.h"
 #include "agents/torch_evaluator.h"
@@ -76,14 +78,6 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
   return a == b ? "" : (path.empty() ? "(root)" : path);
 }
 
-DeviceOptions inference_device(const InferenceConfig& c) {
-  DeviceOptions o;
-  o.device = c.device;
-  o.dtype = parse_net_dtype(c.dtype);
-  o.threads = 0;
-  return o;
-}
-
 }  // namespace
 
 int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err) {
@@ -128,11 +122,7 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
     }
   }
   DeviceOptions infer_options;
-  try {
-    infer_options = inference_device(config.inference);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("config: inference.dtype: ") + e.what());
-  }
+  infer_options.device = config.inference.device;
   CheckpointMeta init_meta;
   if (!config.loop.init_checkpoint.empty()) {
     init_meta = read_checkpoint_meta(config.loop.init_checkpoint);
@@ -164,6 +154,17 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
                        "' (only budget may change when resuming; use another --out)");
     }
   }
+
+  // The inference device, and the dtypes to try there (an impossible dtype fails here).
+  std::vector<NetDtype> dtypes;
+  try {
+    infer_options.device = resolve_device_name(config.inference.device);
+    dtypes = dtype_candidates(config.inference.dtype, infer_options.device != "cpu");
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("config: inference: ") + e.what());
+  }
+  // SIGINT/SIGTERM from here on stop the run cleanly (checkpoint and state written).
+  StopSignals signals;
 
   // The master net and its trainer (checks frozen / lr-multiplier prefixes against the net).
   DeviceOptions train_options;
@@ -201,14 +202,54 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
       derivation += ")";
     }
   }
-  auto inference_net = clone_net(*master, infer_options);
 
   // 4. Services and data.
   BatchingOptions batching;
   batching.max_batch = config.inference.max_batch;
   batching.wait_ms = config.inference.wait_ms;
-  batching.expected_clients = config.selfplay.workers;
+  batching.expected_clients =
+      config.inference.merge_workers > 0
+          ? std::min(config.inference.merge_workers, config.selfplay.workers)
+          : config.selfplay.workers;
+  // Raw forward throughput of each candidate dtype at the nominal lock-step batch; the fastest
+  // serves, and its rate is the reference of the batching efficiency.
+  const int nominal_batch =
+      std::min(config.inference.max_batch,
+               config.selfplay.workers * config.selfplay.games_per_worker *
+                   std::min(config.search.leaves_per_batch, config.search.playouts));
+  const auto planes = random_position_planes(*game, nominal_batch, config.seed);
+  const double measure_seconds = selfplay_only ? 2.0 : 1.0;
+  std::vector<DtypeTiming> timings;
+  double raw = 0;
+  NetDtype chosen = dtypes.front();
+  if (dtypes.size() > 1) {
+    std::vector<std::unique_ptr<BatchingEvaluator>> probes;
+    for (NetDtype dtype : dtypes) {
+      DeviceOptions o = infer_options;
+      o.dtype = dtype;
+      probes.push_back(std::make_unique<BatchingEvaluator>(clone_net(*master, o), batching));
+    }
+    constexpr int kRounds = 3;
+    chosen = pick_fastest_dtype(
+        dtypes,
+        [&](NetDtype dtype) {
+          if (g_stop_requested.load()) return 0.0;
+          const size_t i = std::find(dtypes.begin(), dtypes.end(), dtype) - dtypes.begin();
+          return probes[i]->benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
+                                              measure_seconds / kRounds);
+        },
+        kRounds, &timings);
+  }
+  infer_options.dtype = chosen;
+  auto inference_net = clone_net(*master, infer_options);
   BatchingEvaluator evaluator(inference_net, batching);
+  for (const auto& t : timings) {
+    if (t.dtype == chosen) raw = t.positions_per_second;
+  }
+  if (timings.empty() && !g_stop_requested.load()) {
+    raw = evaluator.benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
+                                      measure_seconds);
+  }
   ReplayBuffer buffer(game, config.replay.window);
   if (!selfplay_only) {
     // Refill from the newest record chunks that cover the window.
@@ -237,15 +278,7 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
                        selfplay_only ? INT_MAX : config.selfplay.chunk_games, config.selfplay.sgf,
                        state.next_chunk, state.games);
 
-  // 5. Raw forward throughput at the nominal lock-step batch, for batching efficiency.
-  const int nominal_batch =
-      std::min(config.inference.max_batch,
-               config.selfplay.workers * config.selfplay.games_per_worker *
-                   std::min(config.search.leaves_per_batch, config.search.playouts));
-  const auto planes = random_position_planes(*game, nominal_batch, config.seed);
-  const double raw = evaluator.benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
-                                                 selfplay_only ? 2.0 : 1.0);
-
+  // 5. What runs where.
   out << "train " << game->spec() << "  net " << config.network.summary() << " ("
       << master->parameter_count() << " parameters)  inference " << inference_net->device_name()
       << " " << net_dtype_name(inference_net->dtype()) << "  training " << master->device_name()
@@ -253,6 +286,21 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
       << "  workers " << config.selfplay.workers << " x " << config.selfplay.games_per_worker
       << " games, playouts " << config.search.playouts << ", raw forward " << std::fixed
       << std::setprecision(0) << raw << " positions/s at batch " << nominal_batch << "\n";
+  if (!timings.empty()) {
+    out << "  dtype " << config.inference.dtype << ":";
+    nlohmann::json line = {{"type", "dtype"},
+                           {"setting", config.inference.dtype},
+                           {"chosen", net_dtype_name(chosen)},
+                           {"batch", nominal_batch},
+                           {"device", infer_options.device}};
+    for (const auto& t : timings) {
+      out << " " << net_dtype_name(t.dtype) << " " << t.positions_per_second << "/s";
+      line["positions_per_s"][net_dtype_name(t.dtype)] =
+          std::round(t.positions_per_second * 10) / 10;
+    }
+    out << " -> " << net_dtype_name(chosen) << "\n";
+    if (!selfplay_only) dir.append_metrics(line);
+  }
   if (resuming) {
     out << "  resuming at step " << state.step << ", " << state.games << " games, buffer "
         << buffer.size() << " positions\n";
@@ -265,40 +313,43 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
   loop.set_raw_throughput(raw, nominal_batch);
   loop.set_lineage(parent, derivation);
   uint64_t eval_round = 0;
-  loop.set_evaluation([&](const PolicyValueNet& net) {
-    std::vector<nlohmann::json> results;
-    if (config.evaluation.agents.empty()) return results;
-    auto snapshot = clone_net(net, infer_options);
-    std::shared_ptr<Evaluator> net_evaluator = make_torch_evaluator(snapshot);
-    ++eval_round;
-    for (size_t k = 0; k < config.evaluation.agents.size(); ++k) {
-      const std::string& spec = config.evaluation.agents[k];
-      const uint64_t seed = config.seed * 7777 + eval_round * 131 + k;
-      std::unique_ptr<Agent> me;
-      if (config.evaluation.player == "policy") {
-        me = std::make_unique<PolicyAgent>("policy(current)", net_evaluator, 0.0, seed);
-      } else {
-        SearchConfig search = config.evaluation.search;
-        search.seed = seed;
-        me = std::make_unique<SearchAgent>("net(current)", search, net_evaluator);
+  loop.set_evaluation([&](const PolicyValueNet& net) -> EvaluationJob {
+    if (config.evaluation.agents.empty()) return {};
+    // The job owns a snapshot of the weights; it runs on the loop's evaluation thread.
+    std::shared_ptr<PolicyValueNet> snapshot = clone_net(net, infer_options);
+    const uint64_t round = ++eval_round;
+    return [&config, game, snapshot, round](const std::atomic<bool>& stop) {
+      std::vector<nlohmann::json> results;
+      std::shared_ptr<Evaluator> net_evaluator = make_torch_evaluator(snapshot);
+      for (size_t k = 0; k < config.evaluation.agents.size() && !stop.load(); ++k) {
+        const std::string& spec = config.evaluation.agents[k];
+        const uint64_t seed = config.seed * 7777 + round * 131 + k;
+        std::unique_ptr<Agent> me;
+        if (config.evaluation.player == "policy") {
+          me = std::make_unique<PolicyAgent>("policy(current)", net_evaluator, 0.0, seed);
+        } else {
+          SearchConfig search = config.evaluation.search;
+          search.seed = seed;
+          me = std::make_unique<SearchAgent>("net(current)", search, net_evaluator);
+        }
+        auto opponent = make_agent(spec, *game, seed + 1);
+        const MatchSummary m =
+            play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop);
+        if (m.stopped) break;
+        const AgentTally& t = m.tallies[0];
+        nlohmann::json r;
+        r["opponent"] = spec;
+        r["eval_games"] = m.games;
+        r["wins"] = t.wins;
+        r["draws"] = t.draws;
+        r["losses"] = t.losses;
+        r["win_rate"] = m.games > 0 ? (t.wins + 0.5 * t.draws) / m.games : 0.0;
+        results.push_back(r);
       }
-      auto opponent = make_agent(spec, *game, seed + 1);
-      const MatchSummary m =
-          play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr);
-      const AgentTally& t = m.tallies[0];
-      nlohmann::json r;
-      r["opponent"] = spec;
-      r["eval_games"] = m.games;
-      r["wins"] = t.wins;
-      r["draws"] = t.draws;
-      r["losses"] = t.losses;
-      r["win_rate"] = m.games > 0 ? (t.wins + 0.5 * t.draws) / m.games : 0.0;
-      results.push_back(r);
-    }
-    return results;
+      return results;
+    };
   });
 
-  StopSignals signals;
   state = loop.run(state, g_stop_requested, selfplay_only);
   if (selfplay_only) {
     const BatchingStats s = evaluator.stats();

@@ -160,10 +160,11 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     ObjectReader r(root.at("inference"), "inference");
     auto& s = c.inference;
     r.string("device", &s.device);
-    r.choice("dtype", &s.dtype, {"float32", "bfloat16", "half"});
+    r.choice("dtype", &s.dtype, {"auto", "float32", "bfloat16", "half"});
     r.integer("threads", &s.threads, 1, 1024);
     r.integer("max_batch", &s.max_batch, 1, 1 << 20);
     r.number("wait_ms", &s.wait_ms, 0, 10000);
+    r.integer("merge_workers", &s.merge_workers, 0, 1 << 16);
     r.finish();
   }
   if (root.has("replay")) {
@@ -218,6 +219,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     ObjectReader r(root.at("evaluation"), "evaluation");
     auto& e = c.evaluation;
     r.integer("every_steps", &e.every_steps, 0, 1e9);
+    r.number("every_minutes", &e.every_minutes, 0, 1e6);
     r.integer("games", &e.games, 1, 1e6);
     r.strings("agents", &e.agents);
     for (size_t i = 0; i < e.agents.size(); ++i) {
@@ -257,11 +259,9 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"max_moves", c.selfplay.max_moves},
                    {"chunk_games", c.selfplay.chunk_games},
                    {"sgf", c.selfplay.sgf}};
-  j["inference"] = {{"device", c.inference.device},
-                    {"dtype", c.inference.dtype},
-                    {"threads", c.inference.threads},
-                    {"max_batch", c.inference.max_batch},
-                    {"wait_ms", c.inference.wait_ms}};
+  j["inference"] = {{"device", c.inference.device},   {"dtype", c.inference.dtype},
+                    {"threads", c.inference.threads}, {"max_batch", c.inference.max_batch},
+                    {"wait_ms", c.inference.wait_ms}, {"merge_workers", c.inference.merge_workers}};
   j["replay"] = {{"window", c.replay.window},
                  {"min_positions", c.replay.min_positions},
                  {"augment", c.replay.augment}};
@@ -290,6 +290,7 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"progress_seconds", c.loop.progress_seconds},
                    {"init_checkpoint", c.loop.init_checkpoint}};
   j["evaluation"] = {{"every_steps", c.evaluation.every_steps},
+                     {"every_minutes", c.evaluation.every_minutes},
                      {"games", c.evaluation.games},
                      {"agents", c.evaluation.agents},
                      {"player", c.evaluation.player},

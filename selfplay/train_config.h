@@ -9,7 +9,7 @@
 //    "network": {"blocks": 2, "channels": 32, ...},            // agents/network.h
 //    "search": {"playouts": 64, "root_noise": true, ...},       // agents/search_config.h
 //    "selfplay": {"workers": 1, "games_per_worker": 64},
-//    "inference": {"device": "auto", "dtype": "bfloat16", "threads": 1, "wait_ms": 2},
+//    "inference": {"device": "auto", "dtype": "auto", "threads": 1, "wait_ms": 2},
 //    "replay": {"window": 20000, "min_positions": 1000, "augment": true},
 //    "training": {"batch_size": 128, "optimizer": "sgd", "lr": 0.02, "train_ratio": 4},
 //    "evaluation": {"every_steps": 500, "games": 20, "agents": ["random"]},
@@ -42,11 +42,17 @@ struct SelfPlayConfig {
 
 // The batching inference service (selfplay/batching_evaluator.h).
 struct InferenceConfig {
-  std::string device = "auto";    // cpu | cuda | cuda:N | auto
-  std::string dtype = "float32";  // float32 | bfloat16 | half
+  std::string device = "auto";  // cpu | cuda | cuda:N | auto
+  // auto (measure float32 and bfloat16, and half on CUDA, at start-up and keep the fastest) |
+  // float32 | bfloat16 | half
+  std::string dtype = "auto";
   int threads = 1;       // LibTorch intra-op CPU threads, >= 1; process-wide, so the trainer too
   int max_batch = 4096;  // largest forward pass, positions
   double wait_ms = 2.0;  // longest wait for other workers' requests once one is queued
+  // A forward pass starts once this many workers' requests are queued (or after wait_ms); 0 =
+  // every worker (the largest batches, for a GPU). 1 pipelines on a CPU: one worker's batch runs
+  // while another worker searches, so two workers keep two cores busy.
+  int merge_workers = 0;
 };
 
 // The replay buffer (selfplay/replay_buffer.h).
@@ -91,7 +97,8 @@ struct LoopConfig {
 
 // Learning curves: the current net against reference agents.
 struct EvaluationConfig {
-  int every_steps = 0;              // 0 = never
+  int every_steps = 0;              // evaluate every this many training steps; 0 = never
+  double every_minutes = 0;         // and/or every this many minutes of run time; 0 = never
   int games = 20;                   // per reference agent, colours alternating
   std::vector<std::string> agents;  // agent specs, e.g. "mcts(playouts=1000)"
   std::string player = "net";       // net (search with `search`) | policy (raw policy)

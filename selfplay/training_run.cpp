@@ -1,11 +1,18 @@
 #include "selfplay/training_run.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -13,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "agents/checkpoint.h"
 #include "envs/encoding.h"
@@ -121,12 +129,22 @@ void RecordWriter::add(SelfPlayRecord&& record) {
   int64_t chunk = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    shape_.games += 1;
+    shape_.moves += static_cast<int64_t>(record.moves.size());
+    shape_.passes += std::count(record.moves.begin(), record.moves.end(), game_->pass_action());
+    shape_.first_player_wins += record.result > 0 ? 1 : 0;
+    shape_.draws += record.result == 0 ? 1 : 0;
     pending_.push_back(std::move(record));
     if (static_cast<int>(pending_.size()) < chunk_games_) return;
     full.swap(pending_);
     chunk = next_chunk_++;
   }
   write_chunk(std::move(full), chunk);
+}
+
+GameShape RecordWriter::shape() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return shape_;
 }
 
 void RecordWriter::flush() {
@@ -236,24 +254,136 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   d_.dir.write_state(state);
 }
 
-void TrainingLoop::run_evaluation(const RunState& state) {
-  if (!evaluate_) return;
-  const auto start = Clock::now();
-  std::vector<nlohmann::json> results = evaluate_(d_.trainer.net());
-  std::ostringstream line;
-  line << "eval step " << state.step << ":";
-  for (auto& r : results) {
-    r["type"] = "eval";
-    r["step"] = state.step;
-    r["games"] = d_.records.games();
-    r["wall_s"] = round_to(state.wall_seconds, 1e1);
-    d_.dir.append_metrics(r);
-    line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
-         << r.value("win_rate", 0.0);
+// Runs queued evaluation jobs one at a time on its own thread and appends their results to the
+// metrics; their log lines wait in take_log_lines() for the loop's thread to print.
+// Thread-safety: every public method from the trainer's thread; the jobs run on the evaluation
+// thread.
+class TrainingLoop::EvaluationThread {
+ public:
+  static constexpr int kEvaluationNiceness = 10;
+
+  explicit EvaluationThread(RunDirectory& dir) : dir_(dir) {
+    thread_ = std::thread([this] { serve(); });
   }
-  line << "  (" << format_duration(std::chrono::duration<double>(Clock::now() - start).count())
-       << ")";
-  d_.log << line.str() << std::endl;
+  ~EvaluationThread() { shut_down(); }
+  // Abandons the job in progress (it returns within a move) and the queued ones, and joins the
+  // thread. Idempotent.
+  void shut_down() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closing_ = true;
+      abandon_ = true;
+      if (!jobs_.empty()) {
+        log_lines_.push_back(std::to_string(jobs_.size()) + " queued evaluation(s) abandoned");
+        jobs_.clear();
+      }
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void queue(EvaluationJob job, nlohmann::json context) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back({std::move(job), std::move(context)});
+    }
+    cv_.notify_all();
+  }
+  // Jobs queued or running.
+  int pending() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<int>(jobs_.size()) + (running_ ? 1 : 0);
+  }
+  // Log lines of the evaluations finished since the last call.
+  std::vector<std::string> take_log_lines() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(log_lines_, {});
+  }
+  // Waits until every job is done, or `stop` is set; returns true when all are done.
+  bool wait_all(const std::atomic<bool>& stop) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!jobs_.empty() || running_) {
+      if (stop.load()) return false;
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    return true;
+  }
+
+ private:
+  struct Queued {
+    EvaluationJob job;
+    nlohmann::json context;  // step, games and wall_s of the snapshot
+  };
+  void serve() {
+    // Evaluations yield the CPU to self-play and training: this thread (and the engines it
+    // starts, which inherit its niceness) runs at a lower priority. Linux-specific; best effort.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kEvaluationNiceness);
+    for (;;) {
+      Queued next;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
+        if (closing_) return;
+        next = std::move(jobs_.front());
+        jobs_.pop_front();
+        running_ = true;
+        log_lines_.push_back("eval step " + std::to_string(next.context.value("step", 0)) +
+                             ": started");
+      }
+      const auto start = Clock::now();
+      std::vector<nlohmann::json> results;
+      std::string error;
+      try {
+        results = next.job(abandon_);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      const int64_t step = next.context.value("step", int64_t{0});
+      std::ostringstream line;
+      if (abandon_.load()) {
+        line << "eval step " << step << ": abandoned (stopping)";
+      } else if (!error.empty()) {
+        line << "eval step " << step << ": failed: " << error;
+      } else {
+        line << "eval step " << step << ":";
+        for (auto& r : results) {
+          r.update(next.context);
+          r["type"] = "eval";
+          r["eval_seconds"] = std::round(seconds * 10) / 10;
+          dir_.append_metrics(r);
+          line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
+               << r.value("win_rate", 0.0);
+        }
+        line << "  (" << std::fixed << std::setprecision(0) << seconds << " s)";
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        log_lines_.push_back(line.str());
+        running_ = false;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  RunDirectory& dir_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> log_lines_;  // guarded by mutex_
+  std::condition_variable cv_;
+  std::deque<Queued> jobs_;  // guarded by mutex_
+  bool running_ = false;     // guarded by mutex_
+  bool closing_ = false;     // guarded by mutex_
+  std::atomic<bool> abandon_{false};
+  std::thread thread_;
+};
+
+void TrainingLoop::queue_evaluation(const RunState& state) {
+  if (!evaluate_ || !evaluations_) return;
+  EvaluationJob job = evaluate_(d_.trainer.net());
+  if (!job) return;
+  nlohmann::json context = {{"step", state.step},
+                            {"games", d_.records.games()},
+                            {"wall_s", round_to(state.wall_seconds, 1e1)}};
+  evaluations_->queue(std::move(job), std::move(context));
 }
 
 RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool selfplay_only) {
@@ -308,6 +438,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   struct Window {
     Clock::time_point time;
     int64_t games = 0;
+    GameShape shape;
     BatchingStats eval;
     int64_t steps = 0;
     double loss = 0, policy = 0, value = 0, ownership = 0, entropy = 0, lr = 0;
@@ -317,6 +448,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     Window w;
     w.time = Clock::now();
     w.games = d_.records.games();
+    w.shape = d_.records.shape();
     w.eval = d_.evaluator.stats();
     w.steps = d_.trainer.steps();
     return w;
@@ -337,6 +469,15 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     j["batching_efficiency"] =
         raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e3) : 0.0;
     j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e3);
+    // The shape of the games finished in the window.
+    const GameShape shape = d_.records.shape();
+    const double games = static_cast<double>(shape.games - w.shape.games);
+    const double moves = static_cast<double>(shape.moves - w.shape.moves);
+    j["mean_game_length"] = round_to(games > 0 ? moves / games : 0.0, 1e1);
+    j["pass_share"] = round_to(moves > 0 ? (shape.passes - w.shape.passes) / moves : 0.0, 1e3);
+    j["first_player_win_rate"] = round_to(
+        games > 0 ? (shape.first_player_wins - w.shape.first_player_wins) / games : 0.0, 1e3);
+    j["draw_rate"] = round_to(games > 0 ? (shape.draws - w.shape.draws) / games : 0.0, 1e3);
   };
   auto budget_fraction = [&] {
     double f = 0;
@@ -366,7 +507,10 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
          << std::setprecision(0) << j["evals_per_s"].get<double>() << "/s  batch "
          << std::setprecision(1) << j["mean_batch"].get<double>() << "  eff "
          << std::setprecision(2) << j["batching_efficiency"].get<double>() << "  buffer "
-         << d_.buffer.size();
+         << d_.buffer.size() << "  length " << std::setprecision(1)
+         << j["mean_game_length"].get<double>() << " (pass " << std::setprecision(0)
+         << 100 * j["pass_share"].get<double>() << "%, first player wins "
+         << 100 * j["first_player_win_rate"].get<double>() << "%)";
     if (progress_window.n > 0) {
       line << "  loss " << std::setprecision(3) << progress_window.loss / progress_window.n;
     }
@@ -381,14 +525,40 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     return false;
   };
 
+  // Evaluations run beside self-play and training; destroyed (abandoning what is left) before
+  // the workers stop.
+  std::unique_ptr<EvaluationThread> evaluations;
+  if (evaluate_ && !selfplay_only) evaluations = std::make_unique<EvaluationThread>(d_.dir);
+  evaluations_ = evaluations.get();
+  struct ClearPointer {
+    EvaluationThread*& pointer;
+    ~ClearPointer() { pointer = nullptr; }
+  } clear_pointer{evaluations_};
+  auto print_evaluations = [&] {
+    if (!evaluations) return;
+    for (const auto& line : evaluations->take_log_lines()) d_.log << line << std::endl;
+  };
+
   Rng rng(c.seed ^ (0xA5A5A5A5ull + static_cast<uint64_t>(state.step)));
   auto last_progress = Clock::now();
   const bool fresh = state.step == 0 && state.latest_checkpoint.empty();
-  if (fresh && !selfplay_only && c.evaluation.every_steps > 0) {
+  const bool evaluating = c.evaluation.every_steps > 0 || c.evaluation.every_minutes > 0;
+  if (fresh && !selfplay_only && evaluating) {
     state.wall_seconds = wall();
-    run_evaluation(state);
+    queue_evaluation(state);
   }
+  // Timed evaluations fall on whole multiples of every_minutes of run time.
+  const double eval_interval = c.evaluation.every_minutes * 60;
+  double next_timed_eval =
+      eval_interval > 0 ? (std::floor(wall() / eval_interval) + 1) * eval_interval : 0;
   while (!stop.load() && !workers_stop.load() && !budget_reached()) {
+    print_evaluations();
+    if (eval_interval > 0 && !selfplay_only && wall() >= next_timed_eval) {
+      state.step = d_.trainer.steps();
+      state.wall_seconds = wall();
+      queue_evaluation(state);
+      while (next_timed_eval <= state.wall_seconds) next_timed_eval += eval_interval;
+    }
     if (c.loop.progress_seconds > 0 &&
         std::chrono::duration<double>(Clock::now() - last_progress).count() >=
             c.loop.progress_seconds) {
@@ -445,12 +615,13 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       write_checkpoint(state);
     }
     if (c.evaluation.every_steps > 0 && state.step % c.evaluation.every_steps == 0) {
-      d_.evaluator.publish_weights(d_.trainer.net());
       state.wall_seconds = wall();
-      run_evaluation(state);
+      queue_evaluation(state);
     }
   }
-  // Stop the workers (they finish their current lock-step iteration), then save everything.
+  // A signal abandons the evaluations at once; then the workers stop (they finish their current
+  // lock-step iteration) and everything is saved.
+  if (stop.load() && evaluations) evaluations->shut_down();
   workers_stop = true;
   d_.rate.stop();
   pool.join();
@@ -459,6 +630,15 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   state.step = d_.trainer.steps();
   state.wall_seconds = wall();
   if (!selfplay_only) write_checkpoint(state);
+  if (evaluations) {
+    // At the budget's end the queued evaluations finish (a signal abandons them).
+    if (!stop.load() && evaluations->pending() > 0) {
+      d_.log << "waiting for " << evaluations->pending() << " evaluation(s)" << std::endl;
+      evaluations->wait_all(stop);
+    }
+    evaluations->shut_down();
+    print_evaluations();
+  }
   nlohmann::json j;
   j["type"] = "summary";
   j["step"] = state.step;

@@ -65,6 +65,15 @@ class RunDirectory {
   std::mutex metrics_mutex_;
 };
 
+// Running totals over the games a RecordWriter received, for the shape of self-play games.
+struct GameShape {
+  int64_t games = 0;
+  int64_t moves = 0;   // actions played, passes included
+  int64_t passes = 0;  // pass actions (Game::pass_action())
+  int64_t first_player_wins = 0;
+  int64_t draws = 0;
+};
+
 // Collects finished games from the workers: adds them to the replay buffer and the rate
 // controller, and writes them in chunks of `chunk_games` (plus SGF for Go when `sgf`).
 // Thread-safety: add() from any thread; flush() from any thread.
@@ -78,6 +87,8 @@ class RecordWriter {
   void flush();
   int64_t games() const { return games_.load(); }
   int64_t next_chunk() const;
+  // Totals of the games added in this process.
+  GameShape shape() const;
 
  private:
   void write_chunk(std::vector<SelfPlayRecord> records, int64_t chunk);
@@ -93,11 +104,17 @@ class RecordWriter {
   std::vector<SelfPlayRecord> pending_;
   int64_t next_chunk_;
   std::atomic<int64_t> games_;
+  GameShape shape_;  // guarded by mutex_
 };
 
-// Evaluates a snapshot of the current net against the reference agents; returns one JSON object
-// per opponent (at least "opponent" and "win_rate"). Runs on the trainer's thread.
-using EvaluationHook = std::function<std::vector<nlohmann::json>(const PolicyValueNet& net)>;
+// An evaluation of one snapshot of the net against the reference agents, run on the loop's
+// evaluation thread: returns one JSON object per opponent (at least "opponent" and "win_rate").
+// It checks `stop` between moves and returns early (its results are then discarded) once set.
+using EvaluationJob = std::function<std::vector<nlohmann::json>(const std::atomic<bool>& stop)>;
+// Called on the trainer's thread with the current net: copies what the evaluation needs (the
+// weights) and returns the job. The loop runs the jobs one at a time, in order, on its own
+// thread beside self-play and training, so evaluations never stall them.
+using EvaluationHook = std::function<EvaluationJob(const PolicyValueNet& net)>;
 
 struct LoopDependencies {
   const TrainConfig& config;
@@ -133,10 +150,14 @@ class TrainingLoop {
 
  private:
   void write_checkpoint(RunState& state);
-  void run_evaluation(const RunState& state);
+  // Snapshots the net and queues its evaluation (no-op without a hook).
+  void queue_evaluation(const RunState& state);
+
+  class EvaluationThread;
 
   LoopDependencies d_;
   EvaluationHook evaluate_;
+  EvaluationThread* evaluations_ = nullptr;  // during run()
   double raw_throughput_ = 0;
   int raw_batch_ = 0;
   std::string first_parent_;

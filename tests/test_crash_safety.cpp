@@ -1,8 +1,11 @@
 // Crash safety of the long-running commands: `tenuki train` and `tenuki tournament` are killed
 // with SIGKILL at random moments; every file they leave must be whole, the next run must resume,
 // and the work lost is measured (at most one checkpoint interval, or the games in progress).
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -167,5 +170,103 @@ TEST_CASE("crash safety: tenuki tournament killed at random moments loses only g
   REQUIRE_NOTHROW(read_json(out + "/ratings.json"));
   std::cout << "tournament: " << kills << " kills, every game exactly once at the end\n";
   CHECK(kills >= 2);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// Reads the child's output until a line contains `text` (true) or `seconds` pass / it ends.
+bool wait_for_line(Subprocess& child, const std::string& text, double seconds, std::string* log) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  std::string line;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto status = child.read_line(&line, std::chrono::milliseconds(200));
+    if (status == Subprocess::ReadStatus::kEof) return false;
+    if (status == Subprocess::ReadStatus::kLine) {
+      *log += line + "\n";
+      if (line.find(text) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+// Sends SIGINT and returns the seconds until the child exited (reading its output meanwhile).
+double interrupt_and_time(Subprocess& child, std::string* log) {
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(::kill(child.pid(), SIGINT) == 0);
+  std::string line;
+  while (child.is_alive()) {
+    if (child.read_line(&line, std::chrono::milliseconds(50)) == Subprocess::ReadStatus::kLine) {
+      *log += line + "\n";
+    }
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(60)) break;
+  }
+  while (child.read_line(&line, std::chrono::milliseconds(50)) == Subprocess::ReadStatus::kLine) {
+    *log += line + "\n";
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation", "[crash]") {
+  const std::string dir = temp_dir("sigint");
+  const std::string config = dir + "/go5.json";
+  // The reference agent is slow on purpose: one evaluation lasts minutes.
+  std::ofstream(config) << R"J({
+    "game": "go(size=5,komi=0.5)", "seed": 9,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
+    "selfplay": {"workers": 1, "games_per_worker": 16, "chunk_games": 20},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 5000, "min_positions": 50},
+    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 50,
+                 "metrics_every": 5, "publish_every": 5, "progress_seconds": 1},
+    "evaluation": {"every_steps": 6, "games": 20, "agents": ["mcts(playouts=100000)"],
+                   "search": {"playouts": 8}},
+    "budget": {"steps": 100000}
+  })J";
+  const std::string run = dir + "/run";
+  const std::vector<std::string> argv = {TENUKI_BINARY, "train", config, "--out", run};
+  auto check_stopped_cleanly = [&](Subprocess& child, double seconds, const std::string& log) {
+    INFO(log);
+    CHECK(seconds < 5.0);
+    REQUIRE(WIFEXITED(child.exit_status()));
+    CHECK(WEXITSTATUS(child.exit_status()) == 0);
+    CHECK(log.find("abandoned") != std::string::npos);
+    const auto state = read_json(run + "/state.json");
+    const std::string ckpt = run + "/" + state.at("latest_checkpoint").get<std::string>();
+    CheckpointMeta meta;
+    REQUIRE_NOTHROW(load_checkpoint(ckpt, {}, &meta));
+    CHECK(meta.training_step == state.at("step").get<int64_t>());
+    return state.at("step").get<int64_t>();
+  };
+
+  // 1. During the step-0 evaluation of a fresh run.
+  std::string log;
+  int64_t stopped_at = 0;
+  {
+    Subprocess child(argv, SubprocessOptions{.discard_stderr = true});
+    REQUIRE(wait_for_line(child, "eval step 0: started", 120, &log));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const double seconds = interrupt_and_time(child, &log);
+    std::cout << "SIGINT during the step-0 evaluation: stopped in " << seconds << " s\n";
+    stopped_at = check_stopped_cleanly(child, seconds, log);
+  }
+  // 2. During a later evaluation of the resumed run.
+  log.clear();
+  {
+    Subprocess child(argv, SubprocessOptions{.discard_stderr = true});
+    REQUIRE(wait_for_line(child, "resuming at step", 120, &log));
+    REQUIRE(wait_for_line(child, ": started", 180, &log));
+    const std::string started = log.substr(log.rfind("eval step "));
+    const int64_t eval_step = std::stoll(started.substr(10));
+    CHECK(eval_step > stopped_at);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const double seconds = interrupt_and_time(child, &log);
+    std::cout << "SIGINT during the evaluation at step " << eval_step << ": stopped in " << seconds
+              << " s\n";
+    CHECK(check_stopped_cleanly(child, seconds, log) >= eval_step);
+  }
   fs::remove_all(dir);
 }

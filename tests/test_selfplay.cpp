@@ -30,30 +30,15 @@
 #include "selfplay/replay_buffer.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
+#include "tests/train_test_helpers.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
+using namespace tenuki::test;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh temporary directory, removed at scope exit.
-struct TempDir {
-  TempDir() {
-    path = (fs::temp_directory_path() /
-            ("tenuki_selfplay_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++)))
-               .string();
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  std::string path;
-};
 
 // A random game record of `spec` with random sparse policies (legal actions only).
 SelfPlayRecord random_record(const std::shared_ptr<const Game>& game, uint64_t seed) {
@@ -91,30 +76,6 @@ NetworkConfig tiny_net() {
   c.head_channels = 4;
   c.value_hidden = 8;
   return c;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  }
-  return out;
-}
-
-int run_train(const std::vector<std::string>& args, std::string* output = nullptr) {
-  std::ostringstream out, err;
-  const int rc = cmd_train(args, out, err);
-  if (output) *output = out.str() + err.str();
-  return rc;
 }
 
 }  // namespace

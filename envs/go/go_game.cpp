@@ -275,6 +275,12 @@ bool GoState::is_terminal() const {
 
 std::array<double, kNumPlayers> GoState::returns() const {
   if (!is_terminal()) return {0.0, 0.0};
+  std::array<double, kNumPlayers> out;
+  returns_if_ended_now(&out);
+  return out;
+}
+
+bool GoState::returns_if_ended_now(std::array<double, kNumPlayers>* returns) const {
   double black;
   if (go_game_->atari_go()) {
     black = capture_winner_ < 0 ? 0.0 : capture_winner_ == 0 ? 1.0 : -1.0;
@@ -282,7 +288,8 @@ std::array<double, kNumPlayers> GoState::returns() const {
     double margin = area_score_black_minus_white() - go_game_->komi();
     black = margin > 0 ? 1.0 : margin < 0 ? -1.0 : 0.0;
   }
-  return {black, -black};
+  *returns = {black, -black};
+  return true;
 }
 
 std::string GoState::result_string() const {

@@ -130,6 +130,9 @@ class GoState : public State {
   bool is_legal(Action action) const override;
   bool is_terminal() const override;
   std::array<double, kNumPlayers> returns() const override;
+  // Tromp-Taylor area score with komi as the position stands (Atari Go: a draw unless someone
+  // has captured).
+  bool returns_if_ended_now(std::array<double, kNumPlayers>* returns) const override;
   std::unique_ptr<State> clone() const override;
   uint64_t hash() const override;
   int cell_owner(int cell) const override;

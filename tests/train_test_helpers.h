@@ -1,0 +1,61 @@
+#pragma once
+// Helpers shared by the training tests: a temporary directory, file readers, and `tenuki train`
+// run in-process.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "experiments/train_cli.h"
+
+namespace tenuki::test {
+
+namespace fs = std::filesystem;
+
+// A fresh temporary directory, removed at scope exit.
+struct TempDir {
+  TempDir() {
+    path = (fs::temp_directory_path() /
+            ("tenuki_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++)))
+               .string();
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  std::string path;
+};
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+// Runs `tenuki train ARGS` in this process; the output (stdout and stderr) goes to *output.
+inline int run_train(const std::vector<std::string>& args, std::string* output = nullptr) {
+  std::ostringstream out, err;
+  const int rc = cmd_train(args, out, err);
+  if (output) *output = out.str() + err.str();
+  return rc;
+}
+
+}  // namespace tenuki::test
