@@ -78,6 +78,31 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
   return a == b ? "" : (path.empty() ? "(root)" : path);
 }
 
+// The fastest of `dtypes` for inference on `options.device`: each candidate copy of `master`
+// runs `planes` (n positions) in a few interleaved rounds of about `seconds` in all (a stop
+// request ends the measuring early). One candidate is returned unmeasured.
+NetDtype fastest_dtype(const std::vector<NetDtype>& dtypes, const PolicyValueNet& master,
+                       const DeviceOptions& options, const BatchingOptions& batching,
+                       const std::vector<float>& planes, int n, const Game& game, double seconds,
+                       std::vector<DtypeTiming>* timings) {
+  if (dtypes.size() == 1) return dtypes.front();
+  std::vector<std::unique_ptr<BatchingEvaluator>> probes;
+  for (NetDtype dtype : dtypes) {
+    DeviceOptions o = options;
+    o.dtype = dtype;
+    probes.push_back(std::make_unique<BatchingEvaluator>(clone_net(master, o), batching));
+  }
+  constexpr int kRounds = 3;
+  return pick_fastest_dtype(
+      dtypes,
+      [&](NetDtype dtype) {
+        if (g_stop_requested.load()) return 0.0;
+        const size_t i = std::find(dtypes.begin(), dtypes.end(), dtype) - dtypes.begin();
+        return probes[i]->benchmark_forward(planes, n, game.rows(), game.cols(), seconds / kRounds);
+      },
+      kRounds, timings);
+}
+
 }  // namespace
 
 int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err) {
@@ -220,31 +245,13 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
   const auto planes = random_position_planes(*game, nominal_batch, config.seed);
   const double measure_seconds = selfplay_only ? 2.0 : 1.0;
   std::vector<DtypeTiming> timings;
-  double raw = 0;
-  NetDtype chosen = dtypes.front();
-  if (dtypes.size() > 1) {
-    std::vector<std::unique_ptr<BatchingEvaluator>> probes;
-    for (NetDtype dtype : dtypes) {
-      DeviceOptions o = infer_options;
-      o.dtype = dtype;
-      probes.push_back(std::make_unique<BatchingEvaluator>(clone_net(*master, o), batching));
-    }
-    constexpr int kRounds = 3;
-    chosen = pick_fastest_dtype(
-        dtypes,
-        [&](NetDtype dtype) {
-          if (g_stop_requested.load()) return 0.0;
-          const size_t i = std::find(dtypes.begin(), dtypes.end(), dtype) - dtypes.begin();
-          return probes[i]->benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
-                                              measure_seconds / kRounds);
-        },
-        kRounds, &timings);
-  }
-  infer_options.dtype = chosen;
+  infer_options.dtype = fastest_dtype(dtypes, *master, infer_options, batching, planes,
+                                      nominal_batch, *game, measure_seconds, &timings);
   auto inference_net = clone_net(*master, infer_options);
   BatchingEvaluator evaluator(inference_net, batching);
+  double raw = 0;
   for (const auto& t : timings) {
-    if (t.dtype == chosen) raw = t.positions_per_second;
+    if (t.dtype == infer_options.dtype) raw = t.positions_per_second;
   }
   if (timings.empty() && !g_stop_requested.load()) {
     raw = evaluator.benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
@@ -290,7 +297,7 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
     out << "  dtype " << config.inference.dtype << ":";
     nlohmann::json line = {{"type", "dtype"},
                            {"setting", config.inference.dtype},
-                           {"chosen", net_dtype_name(chosen)},
+                           {"chosen", net_dtype_name(infer_options.dtype)},
                            {"batch", nominal_batch},
                            {"device", infer_options.device}};
     for (const auto& t : timings) {
@@ -298,7 +305,7 @@ int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::
       line["positions_per_s"][net_dtype_name(t.dtype)] =
           std::round(t.positions_per_second * 10) / 10;
     }
-    out << " -> " << net_dtype_name(chosen) << "\n";
+    out << " -> " << net_dtype_name(infer_options.dtype) << "\n";
     if (!selfplay_only) dir.append_metrics(line);
   }
   if (resuming) {
