@@ -86,9 +86,7 @@ DeviceOptions inference_device(const InferenceConfig& c) {
 
 }  // namespace
 
-int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err) {
-  Args args(raw_args, {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"},
-            {});
+int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.positional().size() != 1) {
     throw UsageError(
         "usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "

@@ -112,7 +112,9 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 
 int run_train(const std::vector<std::string>& args, std::string* output = nullptr) {
   std::ostringstream out, err;
-  const int rc = cmd_train(args, out, err);
+  const int rc = cmd_train(
+      Args(args, {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"}, {}),
+      out, err);
   if (output) *output = out.str() + err.str();
   return rc;
 }
