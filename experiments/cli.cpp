@@ -140,7 +140,9 @@ const std::vector<CommandInfo>& commands() {
         {"seed", "S", "1", "tournament seed"},
         {"anchor", "SPEC", "", "agent fixed at --anchor-elo (default: mean rating)"},
         {"anchor-elo", "X", "0", "rating of the anchor"},
-        {"sprt", "elo0=..,elo1=..,alpha=..,beta=..", "", "sequential test, two agents"}},
+        {"sprt", "elo0=..,elo1=..,alpha=..,beta=..", "", "sequential test, two agents"},
+        {"progress", "auto|on|off", "auto",
+         "a line per finished game on stderr (auto: when stdout is a terminal)"}},
        {"tournament 'go(size=9)' --agents random,'mcts(playouts=200)' --out runs/t1 "
         "--games-per-pair 20 --concurrency 2",
         "tournament connect_four --agents 'mcts(playouts=400)','mcts(playouts=100)' --out "

@@ -429,7 +429,7 @@ Wdl sprt_counts(const std::vector<GameRecord>& records) {
 }
 
 TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& log,
-                                 const AgentFactory& factory) {
+                                 const AgentFactory& factory, bool progress) {
   const std::shared_ptr<const Game> game = make_game(config.game);
   const bool is_go = dynamic_cast<const go::GoGame*>(game.get()) != nullptr;
   const std::vector<ScheduledGame> schedule = make_schedule(config);
@@ -531,22 +531,24 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
         const double rate = played_now / std::max(elapsed, 1e-9);
         int remaining = total - done_count;
-        log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first << " vs "
-            << record.second << ": "
-            << (record.result() == "draw"
-                    ? "draw"
-                    : (record.first_score > 0.5 ? record.first : record.second) + " wins")
-            << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail) << "), "
-            << record.plies << " plies, " << format_fixed(record.duration_s, 1) << " s | "
-            << format_fixed(rate, 2) << " games/s, ETA "
-            << (stop ? std::string("stopping") : format_duration(remaining / rate)) << " | "
-            << leader_text(config, finished);
-        if (outcome.sprt) {
-          log << " | SPRT LLR " << format_fixed(outcome.sprt->llr, 2) << " ["
-              << format_fixed(outcome.sprt->lower, 2) << ", "
-              << format_fixed(outcome.sprt->upper, 2) << "]";
+        if (progress) {
+          log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first << " vs "
+              << record.second << ": "
+              << (record.result() == "draw"
+                      ? "draw"
+                      : (record.first_score > 0.5 ? record.first : record.second) + " wins")
+              << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail) << "), "
+              << record.plies << " plies, " << format_fixed(record.duration_s, 1) << " s | "
+              << format_fixed(rate, 2) << " games/s, ETA "
+              << (stop ? std::string("stopping") : format_duration(remaining / rate)) << " | "
+              << leader_text(config, finished);
+          if (outcome.sprt) {
+            log << " | SPRT LLR " << format_fixed(outcome.sprt->llr, 2) << " ["
+                << format_fixed(outcome.sprt->lower, 2) << ", "
+                << format_fixed(outcome.sprt->upper, 2) << "]";
+          }
+          log << std::endl;
         }
-        log << std::endl;
         if (stop) outcome.stopped_by_sprt = true;
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);

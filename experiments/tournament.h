@@ -139,11 +139,12 @@ struct TournamentOutcome {
 // holds a different tournament (concurrency, out, anchor and anchor_elo may differ); reads
 // games.jsonl, drops a truncated last line, and plays only the missing games, config.concurrency
 // at a time. Each finished game is appended to games.jsonl at once (flushed and fsync'ed); SGF,
-// ratings.json, crosstable.csv and config.json are written atomically. Progress lines go to
-// `log` (one per finished game, from the worker threads under a lock: games done, result, rate,
-// ETA and the current leader by score).
+// ratings.json, crosstable.csv and config.json are written atomically. Notices (resuming, a
+// dropped truncated line) go to `log`; with `progress`, so does one line per finished game (from
+// the worker threads under a lock: games done, result, rate, ETA and the current leader by
+// score).
 TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& log,
-                                 const AgentFactory& factory = make_agent);
+                                 const AgentFactory& factory = make_agent, bool progress = true);
 
 // Ratings of a set of records with the config's anchor.
 RatingTable rate_records(const TournamentConfig& config, const std::vector<GameRecord>& records);

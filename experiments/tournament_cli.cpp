@@ -61,9 +61,13 @@ int cmd_tournament(const Args& args, std::ostream& out, std::ostream& err) {
   config.out_dir = args.get("out", config.out_dir);
 
   const TournamentConfig resolved = resolve_config(config);
-  // Progress lines only when a person watches: standard output is a terminal.
-  std::ostream null_log(nullptr);
-  std::ostream& log = ::isatty(STDOUT_FILENO) ? err : null_log;
+  // Progress lines (on standard error) by default only when a person watches: standard output
+  // is a terminal.
+  const std::string progress = args.get("progress", "auto");
+  if (progress != "auto" && progress != "on" && progress != "off") {
+    throw UsageError("--progress must be auto, on or off, got '" + progress + "'");
+  }
+  const bool show_progress = progress == "on" || (progress == "auto" && ::isatty(STDOUT_FILENO));
   // --inference separate gives every network agent its own evaluator (for comparisons); it
   // changes no game, so it is not part of the config.
   const std::string inference = args.get("inference", "shared");
@@ -72,8 +76,9 @@ int cmd_tournament(const Args& args, std::ostream& out, std::ostream& err) {
   }
   SharedInference shared(resolved.concurrency);
   const TournamentOutcome outcome =
-      run_tournament(resolved, log,
-                     inference == "shared" ? shared.factory() : AgentFactory(make_agent));
+      run_tournament(resolved, err,
+                     inference == "shared" ? shared.factory() : AgentFactory(make_agent),
+                     show_progress);
   print_rating_table(resolved, outcome, out);
   out << shared.summary();
   out << "results in " << resolved.out_dir

@@ -150,7 +150,7 @@ TEST_CASE("cli: every command's --help exits 0 and lists each of its flags", "[c
       {"train", {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"}},
       {"tournament",
        {"agents", "format", "games-per-pair", "concurrency", "out", "config", "opening-plies",
-        "openings", "max-moves", "seed", "anchor", "anchor-elo", "sprt", "inference"}},
+        "openings", "max-moves", "seed", "anchor", "anchor-elo", "sprt", "inference", "progress"}},
       {"net-init", {"game", "blocks", "channels", "seed", "config"}},
       {"gtp", {"agent", "game", "seed"}},
       {"encoding", {"moves", "seed"}},
