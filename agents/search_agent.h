@@ -59,9 +59,9 @@ class SearchAgent : public Agent {
 
   // Searches `state` (not terminal) with no playout limit, without Dirichlet noise, temperature,
   // Gumbel or forced playouts, in a tree of its own (the move tree is untouched), until `stop()`
-  // returns true (polled after every batch once kMinAnalysisPlayouts playouts are done). Calls `report` every
-  // `interval_s` seconds when interval_s > 0, and once more at the end. Growth stops at
-  // max_nodes tree nodes; the reports go on.
+  // returns true (polled after every batch once kMinAnalysisPlayouts playouts are done). Calls
+  // `report` every `interval_s` seconds when interval_s > 0, and once more at the end. Growth stops
+  // at max_nodes tree nodes; the reports go on.
   void analyze(const State& state, double interval_s, const Report& report,
                const std::function<bool()>& stop, int max_nodes = 4000000) {
     using Clock = std::chrono::steady_clock;

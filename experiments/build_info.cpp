@@ -8,6 +8,9 @@
 #ifndef TENUKI_VERSION
 #define TENUKI_VERSION "0.1"
 #endif
+#ifndef CMAKE_BUILD_TYPE_NAME
+#define CMAKE_BUILD_TYPE_NAME "unknown"
+#endif
 #ifndef TENUKI_GIT_COMMIT
 #define TENUKI_GIT_COMMIT "unknown"
 #endif

@@ -66,9 +66,12 @@ const std::vector<FlagInfo>& bench_net_flag_info() {
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> table = {
-      {"games", "", "list games and their options", {}, {"games"}, [](auto& a, auto& o, auto&) {
-         return cmd_games(a, o);
-       }},
+      {"games",
+       "",
+       "list games and their options",
+       {},
+       {"games"},
+       [](auto& a, auto& o, auto&) { return cmd_games(a, o); }},
       {"perft",
        "GAME DEPTH",
        "count move sequences of DEPTH moves from the start (passes count as moves)",
@@ -234,9 +237,10 @@ struct Bound {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  CLI::App app("tenuki: game-playing reinforcement learning (AlphaZero-style networks, MCTS, "
-               "GTP, tournaments)",
-               "tenuki");
+  CLI::App app(
+      "tenuki: game-playing reinforcement learning (AlphaZero-style networks, MCTS, "
+      "GTP, tournaments)",
+      "tenuki");
   app.allow_extras();
   app.footer(
       "GAME is a spec such as go(size=9,komi=7.5) or connect_four (see `tenuki games`); agents "
@@ -262,14 +266,14 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     b.app->allow_extras();
     b.app->footer(examples_footer(c));
     if (!c.positional.empty()) {
-      // CLI11 names cannot hold spaces or brackets: "[GAME...]" -> GAME, "GAME DEPTH" ->
-      // GAME_DEPTH; the description keeps the original.
-      std::string name;
+      // CLI11 names cannot hold spaces: "[GAME...]" -> GAME, "GAME DEPTH" -> GAME_DEPTH; the
+      // description keeps the original.
+      std::string label;
       for (char ch : c.positional) {
-        if (ch == ' ') name += '_';
-        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-') name += ch;
+        if (ch == ' ') label += '_';
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.') label += ch;
       }
-      b.app->add_option(name, b.positional, c.positional)->type_name("");
+      b.app->add_option(label, b.positional, c.positional)->type_name("");
     }
     for (const auto& f : c.flags) {
       CLI::Option* opt = nullptr;
@@ -354,7 +358,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     }
     std::vector<std::string> positional = chosen->positional;
     const auto space = command.find(' ');
-    if (space != std::string::npos) positional.insert(positional.begin(), command.substr(space + 1));
+    if (space != std::string::npos)
+      positional.insert(positional.begin(), command.substr(space + 1));
     return chosen->info->handler(Args(positional, given), out, err);
   } catch (const UsageError& e) {
     err << "tenuki " << command << ": " << e.what() << "\n";

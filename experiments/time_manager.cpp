@@ -135,9 +135,7 @@ double TimeManager::budget(int player, int move_number, int cells) const {
     return std::numeric_limits<double>::infinity();
   }
   const Clock& c = clocks_[player];
-  auto with_margin = [](double seconds) {
-    return std::max(0.01, seconds * 0.95 - kLagSeconds);
-  };
+  auto with_margin = [](double seconds) { return std::max(0.01, seconds * 0.95 - kLagSeconds); };
   if (!c.overtime && c.main_left > 0) {
     // Own moves still to play: a game lasts about 1.2 plies per cell (passes, captures).
     const double plies_left = std::max(0.0, 1.2 * cells - move_number);

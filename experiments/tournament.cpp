@@ -55,8 +55,9 @@ std::string leader_text(const TournamentConfig& config, const std::vector<GameRe
     if (best < 0 || points[i] / games[i] > points[best] / games[best]) best = static_cast<int>(i);
   }
   if (best < 0) return "no leader yet";
-  return "leader " + config.agents[best] + " (" + format_fixed(100 * points[best] / games[best], 1) +
-         "%, " + std::to_string(games[best]) + " games)";
+  return "leader " + config.agents[best] + " (" +
+         format_fixed(100 * points[best] / games[best], 1) + "%, " + std::to_string(games[best]) +
+         " games)";
 }
 
 // Appends lines to a file with one write per line followed by fsync.
@@ -532,14 +533,14 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
         const double rate = played_now / std::max(elapsed, 1e-9);
         int remaining = total - done_count;
         if (progress) {
-          log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first << " vs "
-              << record.second << ": "
+          log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first
+              << " vs " << record.second << ": "
               << (record.result() == "draw"
                       ? "draw"
                       : (record.first_score > 0.5 ? record.first : record.second) + " wins")
-              << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail) << "), "
-              << record.plies << " plies, " << format_fixed(record.duration_s, 1) << " s | "
-              << format_fixed(rate, 2) << " games/s, ETA "
+              << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail)
+              << "), " << record.plies << " plies, " << format_fixed(record.duration_s, 1)
+              << " s | " << format_fixed(rate, 2) << " games/s, ETA "
               << (stop ? std::string("stopping") : format_duration(remaining / rate)) << " | "
               << leader_text(config, finished);
           if (outcome.sprt) {

@@ -75,10 +75,9 @@ int cmd_tournament(const Args& args, std::ostream& out, std::ostream& err) {
     throw UsageError("--inference must be shared or separate, got '" + inference + "'");
   }
   SharedInference shared(resolved.concurrency);
-  const TournamentOutcome outcome =
-      run_tournament(resolved, err,
-                     inference == "shared" ? shared.factory() : AgentFactory(make_agent),
-                     show_progress);
+  const TournamentOutcome outcome = run_tournament(
+      resolved, err, inference == "shared" ? shared.factory() : AgentFactory(make_agent),
+      show_progress);
   print_rating_table(resolved, outcome, out);
   out << shared.summary();
   out << "results in " << resolved.out_dir

@@ -77,7 +77,6 @@ std::vector<Action> parse_opening(const Game& game, const std::string& line) {
   return actions;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Config
 

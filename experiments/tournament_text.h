@@ -33,7 +33,6 @@ inline std::string format_duration(double seconds) {
   return format_fixed(seconds / 3600, 1) + " h";
 }
 
-
 // The whitespace-separated words of a line.
 inline std::vector<std::string> split_words(const std::string& line) {
   std::istringstream in(line);

@@ -48,8 +48,8 @@ struct TimedGame {
 
 // The engine plays black against a random agent over a whole game; its moves are timed as a
 // controller would, and the controller sends time_left before every genmove.
-TimedGame play_timed_game(const std::string& agent, const std::string& time_settings,
-                          double main_s, bool byo_yomi) {
+TimedGame play_timed_game(const std::string& agent, const std::string& time_settings, double main_s,
+                          bool byo_yomi) {
   const std::string game_spec = "go(size=9,komi=7.5)";
   auto game = make_game(game_spec);
   GtpEngine engine(game_spec, agent, 1);
@@ -81,7 +81,7 @@ TimedGame play_timed_game(const std::string& agent, const std::string& time_sett
     } else {
       const Action a = opponent->select_action(*state);
       REQUIRE(engine.handle("play w " + (a == game->pass_action() ? std::string("pass")
-                                                                   : game->action_to_string(a))) ==
+                                                                  : game->action_to_string(a))) ==
               "=\n\n");
       state->apply_action(a);
     }
@@ -107,8 +107,7 @@ TEST_CASE("gtp analysis: kata-analyze reports the network's ownership", "[gtp][n
   REQUIRE(engine.handle("lz-analyze 1").find("ownership") == std::string::npos);
 }
 
-TEST_CASE("gtp clock: a net agent never exceeds 5 s byo-yomi over a 9x9 game",
-          "[gtp][net][slow]") {
+TEST_CASE("gtp clock: a net agent never exceeds 5 s byo-yomi over a 9x9 game", "[gtp][net][slow]") {
   const std::string ckpt = random_checkpoint("go9", "go(size=9)", 1);
   const TimedGame g =
       play_timed_game("net(model=" + ckpt + ",visits=100000000)", "time_settings 0 5 1", 0, true);
@@ -121,9 +120,8 @@ TEST_CASE("gtp clock: a net agent never exceeds 5 s byo-yomi over a 9x9 game",
 
 TEST_CASE("gtp clock: a net agent plays a 9x9 game in 30 s absolute time", "[gtp][net][slow]") {
   const std::string ckpt = random_checkpoint("go9", "go(size=9)", 1);
-  const TimedGame g =
-      play_timed_game("net(model=" + ckpt + ",visits=100000000)", "time_settings 30 0 0", 30,
-                      false);
+  const TimedGame g = play_timed_game("net(model=" + ckpt + ",visits=100000000)",
+                                      "time_settings 30 0 0", 30, false);
   INFO("moves " << g.engine_moves << ", total " << g.total_s << " s");
   REQUIRE(g.finished);
   REQUIRE(g.engine_moves > 10);
@@ -131,7 +129,8 @@ TEST_CASE("gtp clock: a net agent plays a 9x9 game in 30 s absolute time", "[gtp
   REQUIRE(g.total_s > 10.0);  // it did use its time
 }
 
-TEST_CASE("tournament: net agents share one inference service per checkpoint", "[tournament][net]") {
+TEST_CASE("tournament: net agents share one inference service per checkpoint",
+          "[tournament][net]") {
   const std::string a = random_checkpoint("go7a", "go(size=7)", 1);
   const std::string b = random_checkpoint("go7b", "go(size=7)", 2);
   TournamentConfig c;

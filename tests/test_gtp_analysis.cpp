@@ -1,7 +1,7 @@
 // GTP analysis (lz-analyze, kata-analyze, *-genmove_analyze) through a live engine session, with
 // parsers written from Leela Zero's and KataGo's documentation, and the GTP clock.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
