@@ -77,7 +77,7 @@ const std::vector<CommandInfo>& commands() {
        "count move sequences of DEPTH moves from the start (passes count as moves)",
        {},
        {"perft othello 9", "perft 'go(size=9)' 4"},
-       [](auto& a, auto& o, auto&) { return cmd_perft(a, o); }},
+       [](auto& a, auto& o, auto& e) { return cmd_perft(a, o, e); }},
       {"play",
        "GAME",
        "play two agents against each other, colours alternating",

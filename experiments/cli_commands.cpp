@@ -1,5 +1,7 @@
 #include "experiments/cli_commands.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -96,14 +98,30 @@ int cmd_games(const Args& args, std::ostream& out) {
   return 0;
 }
 
-int cmd_perft(const Args& args, std::ostream& out) {
+int cmd_perft(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.positional().size() != 2) throw UsageError("usage: tenuki perft GAME DEPTH");
   auto game = make_game(args.positional()[0]);
   Args depth_arg({"--depth", args.positional()[1]}, {"depth"}, {});
   int depth = static_cast<int>(depth_arg.get_int("depth", 1, 0, 64));
   auto state = game->new_initial_state();
   auto start = Clock::now();
-  uint64_t count = perft(*state, depth);
+  uint64_t count = 0;
+  if (depth >= 2 && !state->is_terminal() && ::isatty(STDOUT_FILENO)) {
+    // The same count, root move by root move, with a progress line on the terminal.
+    const std::vector<Action> roots = state->legal_actions();
+    for (size_t i = 0; i < roots.size(); ++i) {
+      state->apply_action(roots[i]);
+      count += perft(*state, depth - 1);
+      state->undo_action();
+      const double secs = seconds_since(start);
+      err << "\rperft: " << i + 1 << "/" << roots.size() << " root moves, " << count << " so far, "
+          << std::fixed << std::setprecision(1) << secs << " s, ETA "
+          << secs / (i + 1) * (roots.size() - i - 1) << " s   " << std::flush;
+    }
+    err << "\n";
+  } else {
+    count = perft(*state, depth);
+  }
   double secs = seconds_since(start);
   out << "perft(" << depth << ") = " << count << "  [" << game->spec() << ", " << std::fixed
       << std::setprecision(2) << secs << " s]\n";

@@ -9,7 +9,8 @@
 namespace tenuki {
 
 int cmd_games(const Args& args, std::ostream& out);
-int cmd_perft(const Args& args, std::ostream& out);
+// With stdout a terminal and DEPTH >= 2, a progress line (root moves done, ETA) on `err`.
+int cmd_perft(const Args& args, std::ostream& out, std::ostream& err);
 // Logs one line per game to `out` (to `err` with --json, which prints JSON to `out`).
 int cmd_play(const Args& args, std::ostream& out, std::ostream& err);
 // positional()[0] is "rules", "mcts" or "net"; the rest are game specs.
