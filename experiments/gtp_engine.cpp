@@ -433,6 +433,9 @@ void GtpEngine::run(std::istream& in, std::ostream& out) {
   std::condition_variable ready;
   std::deque<std::string> lines;  // guarded by mutex
   bool ended = false;             // guarded by mutex: no more lines will come
+  // std::cin is tied to std::cout: a read would flush `out` from the reader thread while this
+  // thread writes to it. Untie for the session.
+  std::ostream* const tied = in.tie(nullptr);
   // The reader stops after a quit line so that it never blocks in `in` after run() returns.
   std::thread reader([&] {
     for (std::string line; std::getline(in, line);) {
@@ -466,6 +469,7 @@ void GtpEngine::run(std::istream& in, std::ostream& out) {
     process(line, out, interrupted);
   }
   reader.join();
+  in.tie(tied);
 }
 
 }  // namespace tenuki
