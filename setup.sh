@@ -17,7 +17,7 @@ BUILD_TYPE=${BUILD_TYPE:-Release}
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libopenblas0-openmp
-  libboost-dev libeigen3-dev nlohmann-json3-dev catch2
+  libboost-dev libeigen3-dev nlohmann-json3-dev catch2 libcli11-dev
   gnugo grhino leela-zero
   clang libclang-rt-14-dev
 )

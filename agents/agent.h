@@ -3,12 +3,16 @@
 // needs no separate notification of the opponent's moves; agents that keep their own copy of the
 // game (external engines, search trees) sync from state.history().
 // Not thread-safe: one agent plays one game at a time on one thread.
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "envs/game.h"
 
 namespace tenuki {
+
+class Evaluator;
+class Spec;
 
 // Returned by select_action to resign the game.
 inline constexpr Action kResign = -2;
@@ -28,6 +32,14 @@ class Agent {
 // Builds an agent from its spec (see README: the agent spec grammar). `seed` makes random choices
 // reproducible. Throws SpecError naming the bad part of the spec.
 std::unique_ptr<Agent> make_agent(const std::string& spec, const Game& game, uint64_t seed);
+
+// Where network agents (net, policy) get their evaluator from their spec. It must read every
+// option load_net_evaluator (agents/net_agent.h) reads, and throw like it on bad ones.
+using NetEvaluatorSource = std::function<std::shared_ptr<Evaluator>(const Spec& spec)>;
+// make_agent whose network agents take their evaluator from `net_source` (for example a batching
+// service shared by many agents) instead of loading their own.
+std::unique_ptr<Agent> make_agent_with(const std::string& spec, const Game& game, uint64_t seed,
+                                       const NetEvaluatorSource& net_source);
 
 // Names and one-line descriptions of the agents make_agent knows.
 std::string describe_agents();

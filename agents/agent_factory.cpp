@@ -27,6 +27,11 @@ std::unique_ptr<Agent> make_rollout_mcts_agent(const Spec& spec, uint64_t seed) 
 }  // namespace
 
 std::unique_ptr<Agent> make_agent(const std::string& text, const Game& game, uint64_t seed) {
+  return make_agent_with(text, game, seed, NetEvaluatorSource(load_net_evaluator));
+}
+
+std::unique_ptr<Agent> make_agent_with(const std::string& text, const Game& game, uint64_t seed,
+                                       const NetEvaluatorSource& net_source) {
   Spec spec = Spec::parse(text);
   std::unique_ptr<Agent> agent;
   if (spec.name() == "random") {
@@ -34,9 +39,9 @@ std::unique_ptr<Agent> make_agent(const std::string& text, const Game& game, uin
   } else if (spec.name() == "mcts") {
     agent = make_rollout_mcts_agent(spec, seed);
   } else if (spec.name() == "net") {
-    agent = make_net_agent(spec, seed);
+    agent = make_net_agent(spec, seed, net_source);
   } else if (spec.name() == "policy") {
-    agent = make_policy_agent(spec, game, seed);
+    agent = make_policy_agent(spec, game, seed, net_source);
   } else if (spec.name() == "gtp") {
     agent = make_gtp_agent(spec);
   } else {

@@ -546,4 +546,39 @@ SearchResult Mcts::result() {
   return r;
 }
 
+std::vector<RootMoveStats> Mcts::root_move_stats(int pv_length) const {
+  const Impl& m = *impl_;
+  std::vector<RootMoveStats> out;
+  if (m.nodes.empty() || !m.root_state) return out;
+  const Node& root = m.nodes[0];
+  const int player = m.root_player();
+  for (int32_t c = root.first_child; c < root.first_child + root.num_children; ++c) {
+    const Node& child = m.nodes[c];
+    if (child.visits == 0) continue;
+    RootMoveStats s;
+    s.action = child.action;
+    s.visits = child.visits;
+    s.prior = child.prior;
+    s.value = static_cast<float>(Impl::q_for(child, player, 0));
+    for (int32_t node = c; node >= 0 && static_cast<int>(s.pv.size()) < pv_length;) {
+      const Node& n = m.nodes[node];
+      s.pv.push_back(n.action);
+      int32_t next = -1;
+      int best = 0;
+      for (int32_t k = n.first_child; k >= 0 && k < n.first_child + n.num_children; ++k) {
+        if (m.nodes[k].visits > best) {
+          best = m.nodes[k].visits;
+          next = k;
+        }
+      }
+      node = next;
+    }
+    out.push_back(std::move(s));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const RootMoveStats& a, const RootMoveStats& b) {
+    return a.visits != b.visits ? a.visits > b.visits : a.prior > b.prior;
+  });
+  return out;
+}
+
 }  // namespace tenuki

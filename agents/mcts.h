@@ -34,6 +34,15 @@ struct SearchResult {
   std::vector<int> visits;           // num_actions child visit counts (raw)
 };
 
+// One root move of a search, for analysis output (GTP lz-analyze / kata-analyze).
+struct RootMoveStats {
+  Action action = -1;
+  int visits = 0;
+  float prior = 0;         // the evaluator's policy probability
+  float value = 0;         // mean value of the move for the player to move at the root, [-1, 1]
+  std::vector<Action> pv;  // the move, then the most visited reply, and so on
+};
+
 class Mcts {
  public:
   explicit Mcts(const SearchConfig& config);
@@ -62,6 +71,11 @@ class Mcts {
   // Statistics: nodes in the tree, and playouts run in the current search.
   int tree_size() const;
   int playouts_done() const;
+
+  // The root's children with at least one visit, most visited first (ties: higher prior), each
+  // with a principal variation of at most pv_length moves. Empty before the root is expanded.
+  // Read-only: may be called between backup() and the next gather(), and after result().
+  std::vector<RootMoveStats> root_move_stats(int pv_length) const;
 
  private:
   struct Impl;

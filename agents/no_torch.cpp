@@ -14,8 +14,11 @@ namespace {
 }  // namespace
 
 std::shared_ptr<Evaluator> load_net_evaluator(const Spec& spec) { no_torch(spec); }
-std::unique_ptr<Agent> make_net_agent(const Spec& spec, uint64_t) { no_torch(spec); }
-std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game&, uint64_t) {
+std::unique_ptr<Agent> make_net_agent(const Spec& spec, uint64_t, const NetEvaluatorSource&) {
+  no_torch(spec);
+}
+std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game&, uint64_t,
+                                         const NetEvaluatorSource&) {
   no_torch(spec);
 }
 

@@ -49,9 +49,11 @@ Action PolicyAgent::select_action(const State& state) {
   return best;
 }
 
-std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed) {
+std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed,
+                                         const NetEvaluatorSource& source) {
   const double temperature = spec.get_double("temperature", 0.0, 0.0, 100.0);
-  return std::make_unique<PolicyAgent>(spec.text(), load_net_evaluator(spec), temperature, seed);
+  return std::make_unique<PolicyAgent>(
+      spec.text(), source ? source(spec) : load_net_evaluator(spec), temperature, seed);
 }
 
 }  // namespace tenuki

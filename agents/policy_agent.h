@@ -33,6 +33,8 @@ class PolicyAgent : public Agent {
 // load_net_evaluator (agents/net_agent.h) and plays its policy. Reads the spec's options but
 // leaves check_all_used() to the caller. Throws SpecError for a missing model or a bad option,
 // CheckpointError when the checkpoint does not load.
-std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed);
+// The evaluator comes from `source` when given (agents/agent.h), else from load_net_evaluator.
+std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed,
+                                         const NetEvaluatorSource& source = nullptr);
 
 }  // namespace tenuki

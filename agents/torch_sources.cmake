@@ -14,6 +14,7 @@ if(TENUKI_WITH_TORCH)
   set(TENUKI_TORCH_EXPERIMENT_SOURCES
     ${PROJECT_SOURCE_DIR}/experiments/bench_net.cpp
     ${PROJECT_SOURCE_DIR}/experiments/train_cli.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/shared_inference.cpp
   )
   set(TENUKI_TORCH_TEST_SOURCES
     ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
@@ -21,6 +22,7 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/tests/test_dtype_choice.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_go_learning.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_cli_net.cpp
   )
 else()
   set(TENUKI_TORCH_SOURCES ${PROJECT_SOURCE_DIR}/agents/no_torch.cpp)

@@ -1,6 +1,8 @@
 #pragma once
-// Minimal command-line parsing: positional arguments plus `--flag value` and boolean `--flag`.
-// Unknown flags are errors naming the flag.
+// Parsed command-line values of one subcommand. experiments/cli.cpp tokenizes the command line
+// with CLI11 (flags, help, unknown-flag errors) and hands each command an Args: its positional
+// arguments and the flags the user gave, as text. The typed getters check the value and its
+// range and throw UsageError naming the flag, so every command reports bad values the same way.
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -9,6 +11,7 @@
 
 namespace tenuki {
 
+// Bad usage or input; the command line exits with status 2 and prints the message.
 class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -16,14 +19,22 @@ class UsageError : public std::runtime_error {
 
 class Args {
  public:
-  // `value_flags` take a value, `switches` do not. Throws UsageError on an unknown flag or a
-  // missing value.
+  Args() = default;
+  // `values` maps flag names (without "--") to their text; a switch given has the value "1".
+  Args(std::vector<std::string> positional, std::map<std::string, std::string> values)
+      : positional_(std::move(positional)), values_(std::move(values)) {}
+  // Tokenizes `args` by hand: `--flag value`, `--flag=value` and boolean `--flag`. `value_flags`
+  // take a value, `switches` do not. Throws UsageError on an unknown flag or a missing value.
+  // Kept for small in-process parses (a list item, a test); the program uses CLI11.
   Args(const std::vector<std::string>& args, const std::set<std::string>& value_flags,
        const std::set<std::string>& switches);
   const std::vector<std::string>& positional() const { return positional_; }
   bool has(const std::string& flag) const { return values_.count(flag) > 0; }
   std::string get(const std::string& flag, const std::string& def) const;
+  // The flag's value as an integer in [min, max] (def when absent); throws UsageError naming the
+  // flag and the value otherwise.
   long get_int(const std::string& flag, long def, long min, long max) const;
+  // The flag's value as a finite number in [min, max] (def when absent).
   double get_double(const std::string& flag, double def, double min, double max) const;
 
  private:

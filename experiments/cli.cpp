@@ -1,284 +1,366 @@
+// The `tenuki` command line: one table of subcommands and their flags, parsed with CLI11. The
+// table drives the parser, `--help` (every flag with its default, and examples) and the bash
+// completion script, so they cannot disagree. The command bodies receive an Args (positionals and
+// the flags given, as text) and check values themselves (experiments/args.h).
 #include "experiments/cli.h"
 
-#include <chrono>
-#include <cstdio>
-#include <iomanip>
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <functional>
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include <map>
 #include <set>
-#include <sstream>
 
-#include "agents/agent.h"
-#include "agents/evaluator.h"
-#include "agents/mcts.h"
-#include "agents/net_agent.h"
-#include "envs/encoding.h"
-#include "envs/go/go_game.h"
-#include "envs/go/sgf.h"
-#include "envs/perft.h"
-#include "envs/registry.h"
+#include "envs/spec.h"
 #include "experiments/args.h"
 #include "experiments/bench_net.h"
-#include "experiments/gtp_engine.h"
-#include "experiments/match.h"
+#include "experiments/build_info.h"
+#include "experiments/cli_commands.h"
 #include "experiments/tournament_cli.h"
 #include "experiments/train_cli.h"
 
 namespace tenuki {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+struct FlagInfo {
+  std::string name;          // without "--"
+  std::string value;         // value placeholder, e.g. "N"; "" for a switch
+  std::string default_text;  // shown as [default]; "" shows none
+  std::string help;
+};
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+using Handler = std::function<int(const Args&, std::ostream& out, std::ostream& err)>;
+
+struct CommandInfo {
+  std::string path;        // "play" or "bench net"
+  std::string positional;  // e.g. "GAME DEPTH"; "" when the command takes none
+  std::string summary;
+  std::vector<FlagInfo> flags;
+  std::vector<std::string> examples;  // command lines without the leading "tenuki "
+  Handler handler;
+};
+
+const std::vector<FlagInfo>& bench_net_flag_info() {
+  static const std::vector<FlagInfo> flags = [] {
+    std::vector<FlagInfo> described = {
+        {"blocks", "N", "6", "residual blocks"},
+        {"channels", "N", "64", "channels per convolution"},
+        {"threads", "N", "2", "intra-op threads"},
+        {"dtype", "float32|bfloat16|half", "float32", "inference precision"},
+        {"device", "cpu|cuda|auto", "auto", "device"},
+        {"seconds", "S", "1", "seconds per measurement"},
+        {"batches", "LIST", "1,8,32,128", "batch sizes, comma-separated"},
+        {"sizes", "LIST", "9,19", "board sizes, comma-separated"},
+        {"lz-weights", "PATH", "", "write a random Leela Zero weights file of that shape and exit"},
+    };
+    // Flags bench_net.cpp knows but this table does not describe yet are still accepted.
+    std::set<std::string> seen;
+    for (const auto& f : described) seen.insert(f.name);
+    for (const auto& name : bench_net_flags()) {
+      if (!seen.count(name)) described.push_back({name, "VALUE", "", "see bench_net.h"});
+    }
+    return described;
+  }();
+  return flags;
 }
 
-constexpr char kUsage[] = R"(usage: tenuki COMMAND [ARGS]
-
-commands:
-  games                          list games and their options
-  perft GAME DEPTH               count move sequences of DEPTH moves from the start
-  play GAME --agents A,B [--games N] [--seed S] [--show] [--json] [--sgf FILE]
-                                 play agents against each other, colours alternating
-  bench rules [GAME] [--seconds S]
-                                 random playouts per second on one thread (all games if none)
-  bench mcts [GAME] [--evaluator uniform|hash|rollout | --model CKPT --threads T] [--playouts N]
-             [--leaves K] [--seconds S]
-                                 search simulations per second on one thread
-  bench net [--blocks B --channels C --sizes 9,19 --batches 1,8,32,128 --threads T --dtype D]
-                                 network forward throughput (positions per second)
-  train CONFIG.json --out RUN_DIR [--budget-games N --budget-steps N --budget-minutes M]
-                                 self-play training; the same command resumes a stopped run
-  tournament GAME --agents A,B,C [--format round-robin|gauntlet] [--games-per-pair N]
-             [--concurrency K] [--out DIR]   rated tournament (see README)
-  net-init OUT.ckpt [--game GAME] [--blocks B] [--channels C] [--seed S] [--config JSON]
-                                 write a randomly initialised network checkpoint
-  gtp --agent SPEC [--game GAME] [--seed S]
-                                 speak GTP version 2 on stdin/stdout
-  encoding GAME [--moves N] [--seed S]
-                                 print the encoding planes of a position after N random moves
-
-GAME is a spec such as go(size=9,komi=7.5) or connect_four; see `tenuki games`.
-)";
-
-int cmd_games(const Args& args, std::ostream& out) {
-  GameRegistry registry;
-  register_builtin_games(registry);
-  for (const auto& info : registry.games()) {
-    out << std::left << std::setw(14) << info.name << info.summary << "\n"
-        << std::setw(14) << ""
-        << "options: " << info.options << "\n";
-  }
-  return 0;
+const std::vector<CommandInfo>& commands() {
+  static const std::vector<CommandInfo> table = {
+      {"games",
+       "",
+       "list games and their options",
+       {},
+       {"games"},
+       [](auto& a, auto& o, auto&) { return cmd_games(a, o); }},
+      {"perft",
+       "GAME DEPTH",
+       "count move sequences of DEPTH moves from the start (passes count as moves)",
+       {},
+       {"perft othello 9", "perft 'go(size=9)' 4"},
+       [](auto& a, auto& o, auto& e) { return cmd_perft(a, o, e); }},
+      {"play",
+       "GAME",
+       "play two agents against each other, colours alternating",
+       {{"agents", "A,B", "random,random", "the two agent specs (see README: agents)"},
+        {"games", "N", "1", "games to play"},
+        {"seed", "S", "1", "seed of the agents' random choices"},
+        {"sgf", "FILE", "", "write the games as SGF (Go only)"},
+        {"show", "", "", "print the final position of every game"},
+        {"json", "", "", "print the result as JSON on stdout (game lines go to stderr)"}},
+       {"play 'go(size=9,komi=7.5)' --agents random,'mcts(playouts=800)' --games 4 --show",
+        "play connect_four --agents 'mcts(playouts=1000)',random --games 20 --json"},
+       [](auto& a, auto& o, auto& e) { return cmd_play(a, o, e); }},
+      {"bench", "", "benchmarks: rules, mcts, net", {}, {"bench rules", "bench net"}, nullptr},
+      {"bench rules",
+       "[GAME...]",
+       "random playouts per second on one thread (every game when none is named)",
+       {{"seconds", "S", "2", "seconds per game"}},
+       {"bench rules", "bench rules 'go(size=19)' --seconds 5"},
+       [](auto& a, auto& o, auto&) { return cmd_bench(a, o); }},
+      {"bench mcts",
+       "[GAME]",
+       "search simulations per second on one thread (GAME defaults to go(size=9))",
+       {{"evaluator", "uniform|hash|rollout", "uniform", "evaluator without a network"},
+        {"model", "CKPT", "", "evaluate with this network checkpoint instead"},
+        {"threads", "N", "2", "LibTorch threads with --model"},
+        {"playouts", "N", "800", "playouts per search"},
+        {"leaves", "K", "8", "leaves gathered per evaluator batch"},
+        {"seconds", "S", "3", "measurement time"}},
+       {"bench mcts 'go(size=9)' --evaluator uniform", "bench mcts --model net.ckpt --threads 2"},
+       [](auto& a, auto& o, auto&) { return cmd_bench(a, o); }},
+      {"bench net",
+       "",
+       "network forward throughput (positions per second) for every batch and board size",
+       bench_net_flag_info(),
+       {"bench net --blocks 6 --channels 64", "bench net --sizes 19 --batches 1,64 --dtype half"},
+       [](auto& a, auto& o, auto&) { return cmd_bench(a, o); }},
+      {"train",
+       "CONFIG.json",
+       "self-play training; the same command resumes a stopped run (Ctrl-C stops cleanly)",
+       {{"out", "RUN_DIR", "", "run directory (required)"},
+        {"budget-games", "N", "config", "stop after N self-play games"},
+        {"budget-steps", "N", "config", "stop after N training steps"},
+        {"budget-minutes", "M", "config", "stop after M minutes"},
+        {"selfplay-bench", "SECONDS", "", "measure self-play speed only, for SECONDS"}},
+       {"train experiments/train/connect_four.json --out runs/c4",
+        "train experiments/train/go9.json --out runs/go9 --budget-minutes 120"},
+       [](auto& a, auto& o, auto& e) { return cmd_train(a, o, e); }},
+      {"tournament",
+       "[GAME]",
+       "rated tournament between agents, resumable (see README: Tournaments)",
+       {{"agents", "A,B,...", "", "agent specs, at least two"},
+        {"out", "DIR", "", "results folder (required)"},
+        {"config", "FILE.json", "", "read the tournament from a config (flags override it)"},
+        {"format", "round-robin|gauntlet", "round-robin", "pairings"},
+        {"games-per-pair", "N", "2", "games per pairing (even: colour-swapped pairs)"},
+        {"concurrency", "K", "1", "games played at once"},
+        {"inference", "shared|separate", "shared",
+         "shared: one batching inference service per network for all games; separate: one "
+         "evaluator per agent"},
+        {"opening-plies", "K", "0", "random opening plies (same for both games of a pair)"},
+        {"openings", "FILE", "", "openings, one line of GTP vertices each"},
+        {"max-moves", "M", "0", "plies before a draw is declared (0: the game's own cap)"},
+        {"seed", "S", "1", "tournament seed"},
+        {"anchor", "SPEC", "", "agent fixed at --anchor-elo (default: mean rating)"},
+        {"anchor-elo", "X", "0", "rating of the anchor"},
+        {"sprt", "elo0=..,elo1=..,alpha=..,beta=..", "", "sequential test, two agents"},
+        {"progress", "auto|on|off", "auto",
+         "a line per finished game on stderr (auto: when stdout is a terminal)"}},
+       {"tournament 'go(size=9)' --agents random,'mcts(playouts=200)' --out runs/t1 "
+        "--games-per-pair 20 --concurrency 2",
+        "tournament connect_four --agents 'mcts(playouts=400)','mcts(playouts=100)' --out "
+        "runs/sprt --games-per-pair 400 --sprt elo0=0,elo1=50,alpha=0.05,beta=0.05",
+        "tournament --config runs/t1/config.json"},
+       [](auto& a, auto& o, auto& e) { return cmd_tournament(a, o, e); }},
+      {"net-init",
+       "OUT.ckpt",
+       "write a randomly initialised network checkpoint",
+       {{"game", "GAME", "go(size=9)", "game the network is for"},
+        {"blocks", "N", "6", "residual blocks"},
+        {"channels", "N", "64", "channels"},
+        {"seed", "S", "1", "initialisation seed"},
+        {"config", "JSON", "", "full network config as JSON (blocks/channels override it)"}},
+       {"net-init net.ckpt --game 'go(size=9)' --blocks 6 --channels 64"},
+       [](auto& a, auto& o, auto&) { return cmd_net_init(a, o); }},
+      {"gtp",
+       "",
+       "speak GTP version 2 on stdin/stdout (with lz-/kata-analyze and time control)",
+       {{"agent", "SPEC", "mcts(playouts=1000)", "the engine's agent"},
+        {"game", "GAME", "go(size=19,komi=7.5)", "starting game (boardsize/komi change it)"},
+        {"seed", "S", "1", "seed of the agent"}},
+       {"gtp --agent 'net(model=net.ckpt,visits=800)' --game 'go(size=9)'",
+        "gtp --agent 'mcts(playouts=2000)' --game 'go(size=9)'"},
+       [](auto& a, auto& o, auto&) { return cmd_gtp(a, std::cin, o); }},
+      {"encoding",
+       "GAME",
+       "print the encoding planes of a position after N random moves",
+       {{"moves", "N", "0", "random moves from the start"},
+        {"seed", "S", "1", "seed of the random moves"}},
+       {"encoding 'hex(size=5)' --moves 6"},
+       [](auto& a, auto& o, auto&) { return cmd_encoding(a, o); }},
+  };
+  return table;
 }
 
-int cmd_perft(const Args& args, std::ostream& out) {
-  if (args.positional().size() != 2) throw UsageError("usage: tenuki perft GAME DEPTH");
-  auto game = make_game(args.positional()[0]);
-  Args depth_arg({"--depth", args.positional()[1]}, {"depth"}, {});
-  int depth = static_cast<int>(depth_arg.get_int("depth", 1, 0, 64));
-  auto state = game->new_initial_state();
-  auto start = Clock::now();
-  uint64_t count = perft(*state, depth);
-  double secs = seconds_since(start);
-  out << "perft(" << depth << ") = " << count << "  [" << game->spec() << ", " << std::fixed
-      << std::setprecision(2) << secs << " s]\n";
-  return 0;
-}
-
-std::string result_text(const Game& game, const State& state) {
-  auto ret = state.returns();
-  std::string text = ret[0] > 0   ? game.player_name(0) + " wins"
-                     : ret[1] > 0 ? game.player_name(1) + " wins"
-                                  : "draw";
-  if (const auto* go_state = dynamic_cast<const go::GoState*>(&state)) {
-    text += " (" + go_state->result_string() + ")";
-  }
+std::string examples_footer(const CommandInfo& c) {
+  std::string text = c.examples.size() == 1 ? "Example:\n" : "Examples:\n";
+  for (const auto& e : c.examples) text += "  tenuki " + e + "\n";
   return text;
 }
 
-int cmd_play(const Args& args, std::ostream& out, std::ostream& err) {
-  if (args.positional().size() != 1) throw UsageError("usage: tenuki play GAME --agents A,B");
-  auto game = make_game(args.positional()[0]);
-  auto specs = split_top_level(args.get("agents", "random,random"), ',');
-  if (specs.size() != 2) throw UsageError("--agents needs exactly two agent specs, A,B");
-  const int games = static_cast<int>(args.get_int("games", 1, 1, 1000000));
-  const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62));
-  const bool json = args.has("json"), show = args.has("show");
-  const std::string sgf_path = args.get("sgf", "");
-  const bool is_go = dynamic_cast<const go::GoGame*>(game.get()) != nullptr;
-  if (!sgf_path.empty() && !is_go) throw UsageError("--sgf is only for Go games");
-
-  std::unique_ptr<Agent> a = make_agent(specs[0], *game, seed * 2 + 1);
-  std::unique_ptr<Agent> b = make_agent(specs[1], *game, seed * 2 + 2);
-  std::ostream& log = json ? err : out;
-  std::string sgf_text;
-  auto start = Clock::now();
-  auto summary = play_match(*game, {a.get(), b.get()}, games, [&](const PlayedGame& g) {
-    const State& s = *g.final_state;
-    const std::string& first = specs[g.first_agent];
-    const std::string& second = specs[1 - g.first_agent];
-    log << "game " << g.index + 1 << "/" << games << ": " << first << " (" << game->player_name(0)
-        << ") vs " << second << " (" << game->player_name(1) << "): " << result_text(*game, s)
-        << " after " << s.move_number() << " moves  [" << std::fixed << std::setprecision(1)
-        << seconds_since(start) << " s]\n";
-    if (show) log << s.to_string() << "\n";
-    if (!sgf_path.empty()) {
-      sgf_text += go::write_sgf(static_cast<const go::GoState&>(s), first, second);
-    }
-  });
-  if (!sgf_path.empty()) go::write_sgf_file(sgf_path, sgf_text);
-  if (json) {
-    nlohmann::json j;
-    j["game"] = game->spec();
-    j["games"] = summary.games;
-    for (int i = 0; i < 2; ++i) {
-      const auto& t = summary.tallies[i];
-      j["agents"].push_back(
-          {{"spec", specs[i]}, {"wins", t.wins}, {"draws", t.draws}, {"losses", t.losses}});
-    }
-    out << j.dump() << "\n";
-  } else {
-    for (int i = 0; i < 2; ++i) {
-      const auto& t = summary.tallies[i];
-      out << specs[i] << ": " << t.wins << " wins, " << t.draws << " draws, " << t.losses
-          << " losses\n";
+// The bash completion script: commands, then each command's flags.
+std::string completion_script() {
+  std::string cases;
+  std::string top;
+  for (const auto& c : commands()) {
+    if (c.path.find(' ') == std::string::npos) top += (top.empty() ? "" : " ") + c.path;
+    std::string words = "--help";
+    for (const auto& f : c.flags) words += " --" + f.name;
+    if (c.path == "bench") words += " rules mcts net";
+    const auto space = c.path.find(' ');
+    if (space == std::string::npos) {
+      cases += "    " + c.path + ") words=\"" + words + "\" ;;\n";
+    } else {
+      cases += "    " + c.path.substr(0, space) + "_" + c.path.substr(space + 1) + ") words=\"" +
+               words + "\" ;;\n";
     }
   }
-  return 0;
+  return "# bash completion for tenuki: source <(tenuki completion)\n"
+         "_tenuki() {\n"
+         "  local cur=${COMP_WORDS[COMP_CWORD]} key words\n"
+         "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+         "    COMPREPLY=($(compgen -W \"" +
+         top +
+         " completion --help --version\" -- \"$cur\")); return\n"
+         "  fi\n"
+         "  key=${COMP_WORDS[1]}\n"
+         "  if [ \"$key\" = bench ] && [ \"$COMP_CWORD\" -gt 2 ]; then key=bench_${COMP_WORDS[2]}; "
+         "fi\n"
+         "  case \"$key\" in\n" +
+         cases +
+         "    *) words=\"\" ;;\n"
+         "  esac\n"
+         "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+         "}\n"
+         "complete -o default -F _tenuki tenuki\n";
 }
 
-int cmd_bench_mcts(const Args& args, std::ostream& out) {
-  const auto& pos = args.positional();
-  auto game = make_game(pos.size() > 1 ? pos[1] : "go(size=9)");
-  std::string kind = args.get("evaluator", "uniform");
-  std::shared_ptr<Evaluator> evaluator;
-  if (args.has("model")) {
-    kind = "net(" + args.get("model", "") + ")";
-    evaluator = load_net_evaluator(Spec::parse(Spec::format(
-        "net", {{"model", args.get("model", "")}, {"threads", args.get("threads", "2")}})));
-  } else if (kind == "uniform") {
-    evaluator = make_uniform_evaluator();
-  } else if (kind == "hash") {
-    evaluator = make_hash_random_evaluator(1);
-  } else if (kind == "rollout") {
-    evaluator = make_rollout_evaluator(1, 1);
-  } else {
-    throw UsageError("--evaluator must be uniform, hash or rollout");
-  }
-  SearchConfig config;
-  config.playouts = static_cast<int>(args.get_int("playouts", 800, 1, 100000000));
-  config.leaves_per_batch = static_cast<int>(args.get_int("leaves", 8, 1, 4096));
-  config.reuse_tree = false;
-  const double budget = args.get_double("seconds", 3.0, 0.01, 3600);
-  Mcts mcts(config);
-  Rng rng(7);
-  long simulations = 0, searches = 0;
-  auto start = Clock::now();
-  double secs = 0;
-  auto state = game->new_initial_state();
-  do {
-    if (state->is_terminal()) state = game->new_initial_state();
-    auto r = mcts.search(*state, *evaluator);
-    simulations += mcts.playouts_done();
-    ++searches;
-    state->apply_action(state->sample_playout_action(rng));
-    secs = seconds_since(start);
-  } while (secs < budget);
-  out << game->spec() << ", evaluator " << kind << ", " << config.playouts << " playouts, "
-      << config.leaves_per_batch << " leaves/batch: " << std::fixed << std::setprecision(0)
-      << simulations / secs << " simulations/s (" << searches << " searches in "
-      << std::setprecision(1) << secs << " s, one thread)\n";
-  return 0;
-}
-
-int cmd_gtp(const Args& args, std::istream& in, std::ostream& out) {
-  if (!args.positional().empty()) throw UsageError("usage: tenuki gtp --agent SPEC [--game GAME]");
-  GtpEngine engine(args.get("game", "go(size=19,komi=7.5)"),
-                   args.get("agent", "mcts(playouts=1000)"),
-                   static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62)));
-  engine.run(in, out);
-  return 0;
-}
-
-int cmd_bench(const Args& args, std::ostream& out) {
-  const auto& pos = args.positional();
-  if (!pos.empty() && pos[0] == "mcts") return cmd_bench_mcts(args, out);
-  if (!pos.empty() && pos[0] == "net") return cmd_bench_net(args, out);
-  if (pos.empty() || pos[0] != "rules")
-    throw UsageError("usage: tenuki bench rules|mcts|net [GAME]");
-  std::vector<std::string> specs(pos.begin() + 1, pos.end());
-  if (specs.empty()) {
-    specs = {"go(size=9)",      "go(size=19)",  "atari_go(size=9)", "gomoku(size=15)",
-             "othello(size=8)", "hex(size=11)", "connect_four",     "tictactoe"};
-  }
-  const double budget = args.get_double("seconds", 2.0, 0.01, 3600);
-  out << std::setw(12) << "playouts/s" << std::setw(12) << "moves/s" << std::setw(10) << "avg moves"
-      << "  game (one thread, random playouts)\n";
-  for (const auto& spec : specs) {
-    auto game = make_game(spec);
-    auto initial = game->new_initial_state();
-    Rng rng(12345);
-    long playouts = 0, moves = 0;
-    auto start = Clock::now();
-    double secs = 0;
-    do {
-      for (int i = 0; i < 16; ++i) {
-        auto state = initial->clone();
-        moves += play_random_playout(*state, rng);
-        ++playouts;
-      }
-      secs = seconds_since(start);
-    } while (secs < budget);
-    out << std::fixed << std::setprecision(0) << std::setw(12) << playouts / secs << std::setw(12)
-        << moves / secs << std::setprecision(1) << std::setw(10)
-        << static_cast<double>(moves) / playouts << "  " << game->spec() << "\n";
-  }
-  return 0;
-}
-
-int cmd_encoding(const Args& args, std::ostream& out) {
-  if (args.positional().size() != 1) throw UsageError("usage: tenuki encoding GAME [--moves N]");
-  auto game = make_game(args.positional()[0]);
-  const int moves = static_cast<int>(args.get_int("moves", 0, 0, 100000));
-  Rng rng(static_cast<uint64_t>(args.get_int("seed", 1, 0, 1L << 62)));
-  auto state = game->new_initial_state();
-  for (int i = 0; i < moves && !state->is_terminal(); ++i) {
-    state->apply_action(state->sample_playout_action(rng));
-  }
-  out << state->to_string() << encoding::describe(*state);
-  return 0;
-}
+// One parsed subcommand: where CLI11 stores its values.
+struct Bound {
+  const CommandInfo* info = nullptr;
+  CLI::App* app = nullptr;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;  // raw storage, read only for given flags
+  std::map<std::string, CLI::Option*> options;
+};
 
 }  // namespace
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  if (argv.empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h") {
-    (argv.empty() ? err : out) << kUsage;
-    return argv.empty() ? 2 : 0;
+  CLI::App app(
+      "tenuki: game-playing reinforcement learning (AlphaZero-style networks, MCTS, "
+      "GTP, tournaments)",
+      "tenuki");
+  app.allow_extras();
+  app.footer(
+      "GAME is a spec such as go(size=9,komi=7.5) or connect_four (see `tenuki games`); agents "
+      "are random, mcts(playouts=N), policy(model=CKPT), net(model=CKPT,visits=N) or "
+      "gtp(cmd=\"...\").\nRun `tenuki COMMAND --help` for a command's flags, `source <(tenuki "
+      "completion)` for bash completion.\nErrors exit with status 2 (bad usage or input) or 1.");
+  bool version = false;
+  app.add_flag("--version", version, "print the version, commit, LibTorch, device and compiler");
+  CLI::App* completion = app.add_subcommand("completion", "print a bash completion script");
+
+  // std::deque-like stability: reserve so the pointers CLI11 keeps stay valid.
+  std::vector<Bound> bound(commands().size());
+  std::map<std::string, CLI::App*> by_path;
+  for (size_t i = 0; i < commands().size(); ++i) {
+    const CommandInfo& c = commands()[i];
+    Bound& b = bound[i];
+    b.info = &c;
+    const auto space = c.path.find(' ');
+    CLI::App* parent = space == std::string::npos ? &app : by_path.at(c.path.substr(0, space));
+    const std::string name = space == std::string::npos ? c.path : c.path.substr(space + 1);
+    b.app = parent->add_subcommand(name, c.summary);
+    by_path[c.path] = b.app;
+    b.app->allow_extras();
+    b.app->footer(examples_footer(c));
+    if (!c.positional.empty()) {
+      // CLI11 names cannot hold spaces: "[GAME...]" -> GAME, "GAME DEPTH" -> GAME_DEPTH; the
+      // description keeps the original.
+      std::string label;
+      for (char ch : c.positional) {
+        if (ch == ' ') label += '_';
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.') label += ch;
+      }
+      b.app->add_option(label, b.positional, c.positional)->type_name("");
+    }
+    for (const auto& f : c.flags) {
+      CLI::Option* opt = nullptr;
+      if (f.value.empty()) {
+        opt = b.app->add_flag("--" + f.name, f.help);
+      } else {
+        opt = b.app->add_option("--" + f.name, b.values[f.name], f.help)
+                  ->type_name(f.value)
+                  ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        if (!f.default_text.empty()) opt->default_str(f.default_text);
+      }
+      b.options[f.name] = opt;
+    }
+    if (c.path == "bench") b.app->require_subcommand(0, 1);
   }
-  const std::string command = argv[0];
-  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+
+  std::vector<std::string> reversed(argv.rbegin(), argv.rend());
+  std::string command = argv.empty() ? "" : argv[0];
   try {
-    if (command == "games") return cmd_games(Args(rest, {}, {}), out);
-    if (command == "perft") return cmd_perft(Args(rest, {}, {}), out);
-    if (command == "play") {
-      return cmd_play(Args(rest, {"agents", "games", "seed", "sgf"}, {"show", "json"}), out, err);
+    if (argv.empty()) {
+      err << app.help();
+      return 2;
     }
-    if (command == "bench") {
-      std::set<std::string> flags = bench_net_flags();
-      flags.insert({"seconds", "evaluator", "playouts", "leaves", "model", "visits", "threads"});
-      return cmd_bench(Args(rest, flags, {}), out);
+    if (argv[0] == "help") {
+      // `tenuki help [COMMAND...]` is `tenuki [COMMAND...] --help`.
+      reversed.pop_back();
+      reversed.insert(reversed.begin(), "--help");
     }
-    if (command == "net-init") {
-      return cmd_net_init(Args(rest, {"game", "blocks", "channels", "seed", "config"}, {}), out);
-    }
-    if (command == "train") return cmd_train(rest, out, err);
-    if (command == "tournament") return cmd_tournament(rest, out, err);
-    if (command == "gtp") return cmd_gtp(Args(rest, {"agent", "game", "seed"}, {}), std::cin, out);
-    if (command == "encoding") return cmd_encoding(Args(rest, {"moves", "seed"}, {}), out);
-    err << "tenuki: unknown command '" << command << "'\n" << kUsage;
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    err << "tenuki " << command << ": " << e.what() << "\n";
     return 2;
+  }
+  if (version) {
+    out << build_info();
+    return 0;
+  }
+  if (completion->parsed()) {
+    out << completion_script();
+    return 0;
+  }
+  const std::vector<std::string> root_extras = app.remaining();
+  if (!root_extras.empty()) {
+    err << "tenuki: unknown command '" << root_extras[0] << "'; run `tenuki --help`\n";
+    return 2;
+  }
+  // The deepest parsed subcommand.
+  Bound* chosen = nullptr;
+  for (auto& b : bound) {
+    if (b.app->parsed()) chosen = &b;
+  }
+  if (chosen == nullptr) {
+    err << app.help();
+    return 2;
+  }
+  command = chosen->info->path;
+  try {
+    for (const auto& extra : chosen->app->remaining()) {
+      if (extra.size() > 1 && extra[0] == '-') {
+        std::string known;
+        for (const auto& f : chosen->info->flags) known += " --" + f.name;
+        throw UsageError("unknown flag " + extra.substr(0, extra.find('=')) +
+                         (known.empty() ? "" : "; known:" + known));
+      }
+      throw UsageError("unexpected argument '" + extra + "'; see `tenuki " + command + " --help`");
+    }
+    if (!chosen->info->handler) {
+      throw UsageError("usage: tenuki " + command + " SUBCOMMAND; see `tenuki " + command +
+                       " --help`");
+    }
+    std::map<std::string, std::string> given;
+    for (const auto& [name, opt] : chosen->options) {
+      if (opt->count() == 0) continue;
+      auto it = chosen->values.find(name);
+      given[name] = it == chosen->values.end() ? "1" : it->second;
+    }
+    std::vector<std::string> positional = chosen->positional;
+    const auto space = command.find(' ');
+    if (space != std::string::npos)
+      positional.insert(positional.begin(), command.substr(space + 1));
+    return chosen->info->handler(Args(positional, given), out, err);
   } catch (const UsageError& e) {
     err << "tenuki " << command << ": " << e.what() << "\n";
     return 2;

@@ -1,9 +1,16 @@
 #include "experiments/gtp_engine.h"
 
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
+#include "agents/search_agent.h"
 #include "envs/go/go_game.h"
 #include "envs/go/sgf.h"
 #include "envs/registry.h"
@@ -31,7 +38,12 @@ const std::vector<std::string>& known_commands() {
                                                     "loadsgf",
                                                     "is_legal",
                                                     "time_settings",
-                                                    "time_left"};
+                                                    "time_left",
+                                                    "kgs-time_settings",
+                                                    "lz-analyze",
+                                                    "kata-analyze",
+                                                    "lz-genmove_analyze",
+                                                    "kata-genmove_analyze"};
   return commands;
 }
 
@@ -43,6 +55,44 @@ class GtpFailure : public std::runtime_error {
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+int color_of(const std::string& text) {
+  std::string c = lower(text);
+  if (c == "b" || c == "black") return 0;
+  if (c == "w" || c == "white") return 1;
+  throw GtpFailure("invalid color '" + text + "'");
+}
+
+// The words of a command line after comment removal and control-character cleaning.
+std::vector<std::string> tokenize(const std::string& raw) {
+  std::string line;
+  for (char c : raw) {
+    if (c == '#') break;
+    if (c == '\t') c = ' ';
+    if (c == '\r' || (static_cast<unsigned char>(c) < 32 && c != '\n')) continue;
+    line += c;
+  }
+  std::istringstream words(line);
+  std::vector<std::string> tokens;
+  for (std::string w; words >> w;) tokens.push_back(w);
+  return tokens;
+}
+
+bool is_quit_line(const std::string& raw) {
+  const auto tokens = tokenize(raw);
+  size_t i = !tokens.empty() && std::isdigit(static_cast<unsigned char>(tokens[0][0])) ? 1 : 0;
+  return i < tokens.size() && tokens[i] == "quit";
+}
+
+double parse_number(const std::string& text, const std::string& what) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw GtpFailure("syntax error: " + what + " must be a number, got '" + text + "'");
 }
 
 }  // namespace
@@ -63,12 +113,7 @@ void GtpEngine::rebuild_game(const std::string& spec) {
   agent_->new_game(*game_);
 }
 
-int GtpEngine::parse_color(const std::string& text) const {
-  std::string c = lower(text);
-  if (c == "b" || c == "black") return 0;
-  if (c == "w" || c == "white") return 1;
-  throw GtpFailure("invalid color '" + text + "'");
-}
+int GtpEngine::parse_color(const std::string& text) const { return color_of(text); }
 
 std::pair<int, Action> GtpEngine::parse_move(const std::string& color,
                                              const std::string& vertex) const {
@@ -89,31 +134,110 @@ void GtpEngine::ensure_to_move(int player) {
 }
 
 std::string GtpEngine::handle(const std::string& raw) {
-  std::string line;
-  for (char c : raw) {
-    if (c == '#') break;
-    if (c == '\t') c = ' ';
-    if (c == '\r' || (static_cast<unsigned char>(c) < 32 && c != '\n')) continue;
-    line += c;
-  }
-  std::istringstream words(line);
-  std::vector<std::string> tokens;
-  for (std::string w; words >> w;) tokens.push_back(w);
-  if (tokens.empty()) return "";
+  std::ostringstream out;
+  process(raw, out, [] { return true; });
+  return out.str();
+}
+
+void GtpEngine::process(const std::string& raw, std::ostream& out,
+                        const std::function<bool()>& interrupted) {
+  std::vector<std::string> tokens = tokenize(raw);
+  if (tokens.empty()) return;
   std::string id;
   if (std::isdigit(static_cast<unsigned char>(tokens[0][0]))) {
     id = tokens[0];
     tokens.erase(tokens.begin());
-    if (tokens.empty()) return "?" + id + " missing command\n\n";
+    if (tokens.empty()) {
+      out << "?" << id << " missing command\n\n" << std::flush;
+      return;
+    }
   }
   const std::string command = tokens[0];
   std::vector<std::string> args(tokens.begin() + 1, tokens.end());
   try {
+    if (command.size() > 8 && command.compare(command.size() - 7, 7, "analyze") == 0 &&
+        (command.rfind("lz-", 0) == 0 || command.rfind("kata-", 0) == 0)) {
+      analyze(id, command, args, out, interrupted);
+      return;
+    }
     std::string answer = execute(command, args);
-    return "=" + id + (answer.empty() ? "" : " " + answer) + "\n\n";
+    out << "=" << id << (answer.empty() ? "" : " " + answer) << "\n\n" << std::flush;
   } catch (const std::exception& e) {
-    return "?" + id + " " + e.what() + "\n\n";
+    out << "?" << id << " " << e.what() << "\n\n" << std::flush;
   }
+}
+
+Action GtpEngine::generate_move(int player, double interval_s,
+                                const std::function<void(const Mcts&)>& report) {
+  const auto start = std::chrono::steady_clock::now();
+  auto* search = dynamic_cast<SearchAgent*>(agent_.get());
+  Action action = 0;
+  if (search) {
+    search->set_time_limit(clock_.budget(player, state_->move_number(), game_->num_cells()));
+    action = search->search_reporting(*state_, interval_s, report);
+  } else {
+    action = agent_->select_action(*state_);
+  }
+  clock_.record_move(
+      player, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (action != kResign) state_->apply_action(action);
+  return action;
+}
+
+void GtpEngine::analyze(const std::string& id, const std::string& command,
+                        const std::vector<std::string>& args, std::ostream& out,
+                        const std::function<bool()>& interrupted) {
+  const bool kata = command.rfind("kata-", 0) == 0;
+  const bool genmove = command.find("genmove") != std::string::npos;
+  if (command != "lz-analyze" && command != "kata-analyze" && command != "lz-genmove_analyze" &&
+      command != "kata-genmove_analyze") {
+    throw GtpFailure("unknown command");
+  }
+  AnalyzeRequest request;
+  try {
+    request = parse_analyze_args(args, kata, &color_of);
+  } catch (const std::invalid_argument& e) {
+    throw GtpFailure(std::string("syntax error: ") + e.what());
+  }
+  auto* search = dynamic_cast<SearchAgent*>(agent_.get());
+  if (search == nullptr && !genmove) {
+    throw GtpFailure("analysis needs a search agent (mcts or net), not " + agent_spec_);
+  }
+  // The analysed position: the player asked for is made to move (on a copy for analysis).
+  std::unique_ptr<State> position = state_->clone();
+  if (request.player >= 0 && !position->is_terminal() &&
+      position->current_player() != request.player) {
+    if (!position->is_legal(game_->pass_action())) {
+      throw GtpFailure("it is " + game_->player_name(position->current_player()) + "'s turn");
+    }
+    position->apply_action(game_->pass_action());
+  }
+  if (position->is_terminal() && !genmove) throw GtpFailure("the game is over");
+  std::vector<float> ownership;
+  if (search && request.ownership && !position->is_terminal()) {
+    auto batch = search->evaluator().new_batch();
+    batch->add(*position);
+    batch->compute();
+    if (const float* own = batch->ownership(0)) ownership.assign(own, own + game_->num_cells());
+  }
+  out << "=" << id << "\n" << std::flush;
+  auto report = [&](const Mcts& tree) {
+    const std::string line = format_analysis(*game_, tree.root_move_stats(15), request, ownership);
+    if (!line.empty()) out << line << "\n" << std::flush;
+  };
+  if (!genmove) {
+    search->analyze(*position, request.interval_s, report, interrupted);
+    out << "\n" << std::flush;
+    return;
+  }
+  const int player = request.player >= 0 ? request.player : state_->current_player();
+  std::string move = "pass";
+  if (!state_->is_terminal()) {
+    ensure_to_move(player);
+    const Action action = generate_move(player, request.interval_s, report);
+    move = action == kResign ? "resign" : gtp_vertex(*game_, action);
+  }
+  out << "play " << move << "\n\n" << std::flush;
 }
 
 std::string GtpEngine::execute(const std::string& command, const std::vector<std::string>& args) {
@@ -203,9 +327,8 @@ std::string GtpEngine::execute(const std::string& command, const std::vector<std
     int player = parse_color(args[0]);
     ensure_to_move(player);
     if (state_->is_terminal()) return "pass";
-    Action action = agent_->select_action(*state_);
+    const Action action = generate_move(player, 0, {});
     if (action == kResign) return "resign";
-    state_->apply_action(action);
     return lower(game_->action_to_string(action)) == "pass" ? "pass"
                                                             : game_->action_to_string(action);
   }
@@ -272,16 +395,81 @@ std::string GtpEngine::execute(const std::string& command, const std::vector<std
     }
     return "";
   }
-  if (command == "time_settings" || command == "time_left") return "";
+  if (command == "time_settings") {
+    need(3);
+    const double main_s = parse_number(args[0], "main time");
+    const double byo_s = parse_number(args[1], "byo-yomi time");
+    const double stones = parse_number(args[2], "byo-yomi stones");
+    if (main_s < 0 || byo_s < 0 || stones < 0 || stones != std::floor(stones) || stones > 1e6) {
+      throw GtpFailure("syntax error: time_settings needs MAIN BYO STONES >= 0");
+    }
+    clock_.set_gtp(main_s, byo_s, static_cast<int>(stones));
+    return "";
+  }
+  if (command == "kgs-time_settings") {
+    try {
+      clock_.set_kgs(args);
+    } catch (const std::invalid_argument& e) {
+      throw GtpFailure(std::string("syntax error: ") + e.what());
+    }
+    return "";
+  }
+  if (command == "time_left") {
+    need(3);
+    const int player = parse_color(args[0]);
+    const double seconds = parse_number(args[1], "time");
+    const double stones = parse_number(args[2], "stones");
+    if (seconds < 0 || stones < 0 || stones != std::floor(stones) || stones > 1e6) {
+      throw GtpFailure("syntax error: time_left needs COLOR TIME STONES >= 0");
+    }
+    clock_.set_time_left(player, seconds, static_cast<int>(stones));
+    return "";
+  }
   throw GtpFailure("unknown command");
 }
 
 void GtpEngine::run(std::istream& in, std::ostream& out) {
-  for (std::string line; !quit_ && std::getline(in, line);) {
-    std::string response = handle(line);
-    if (response.empty()) continue;
-    out << response << std::flush;
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::string> lines;  // guarded by mutex
+  bool ended = false;             // guarded by mutex: no more lines will come
+  // std::cin is tied to std::cout: a read would flush `out` from the reader thread while this
+  // thread writes to it. Untie for the session.
+  std::ostream* const tied = in.tie(nullptr);
+  // The reader stops after a quit line so that it never blocks in `in` after run() returns.
+  std::thread reader([&] {
+    for (std::string line; std::getline(in, line);) {
+      const bool quit = is_quit_line(line);
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        lines.push_back(line);
+      }
+      ready.notify_one();
+      if (quit) break;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ended = true;
+    }
+    ready.notify_one();
+  });
+  auto interrupted = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return !lines.empty() || ended;
+  };
+  while (!quit_) {
+    std::string line;
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      ready.wait(lock, [&] { return !lines.empty() || ended; });
+      if (lines.empty()) break;
+      line = std::move(lines.front());
+      lines.pop_front();
+    }
+    process(line, out, interrupted);
   }
+  reader.join();
+  in.tie(tied);
 }
 
 }  // namespace tenuki

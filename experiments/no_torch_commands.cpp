@@ -15,6 +15,17 @@ namespace {
 std::set<std::string> bench_net_flags() { return {}; }
 int cmd_bench_net(const Args&, std::ostream&) { no_torch("bench net"); }
 int cmd_net_init(const Args&, std::ostream&) { no_torch("net-init"); }
-int cmd_train(const std::vector<std::string>&, std::ostream&, std::ostream&) { no_torch("train"); }
+int cmd_train(const Args&, std::ostream&, std::ostream&) { no_torch("train"); }
 
+}  // namespace tenuki
+
+// Without LibTorch there are no network agents, so no service is ever made.
+#include "experiments/shared_inference.h"
+namespace tenuki {
+struct SharedInference::Impl {};
+SharedInference::SharedInference(int, double) {}
+SharedInference::~SharedInference() = default;
+AgentFactory SharedInference::factory() { return AgentFactory(make_agent); }
+int SharedInference::services_created() const { return 0; }
+std::string SharedInference::summary() const { return ""; }
 }  // namespace tenuki

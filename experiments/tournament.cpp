@@ -26,6 +26,7 @@
 #include "envs/registry.h"
 #include "envs/spec.h"
 #include "experiments/args.h"
+#include "experiments/tournament_text.h"
 
 namespace tenuki {
 namespace {
@@ -34,102 +35,29 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-const char* const kConfigKeys[] = {"game",        "agents",        "format",     "games_per_pair",
-                                   "concurrency", "opening_plies", "openings",   "max_moves",
-                                   "seed",        "anchor",        "anchor_elo", "sprt",
-                                   "out"};
 // Keys that may change between runs on one directory (they do not change any game).
 const std::set<std::string> kMutableKeys = {"concurrency", "out", "anchor", "anchor_elo"};
 
-std::string known_keys() {
-  std::string text;
-  for (const char* key : kConfigKeys) text += std::string(text.empty() ? "" : " ") + key;
-  return text;
-}
-
-[[noreturn]] void config_error(const std::string& source, const std::string& key,
-                               const std::string& what) {
-  throw UsageError(source + ": '" + key + "' " + what);
-}
-
-long long json_int(const json& value, const std::string& source, const std::string& key) {
-  if (!value.is_number_integer()) config_error(source, key, "must be an integer");
-  return value.get<long long>();
-}
-
-double json_number(const json& value, const std::string& source, const std::string& key) {
-  if (!value.is_number()) config_error(source, key, "must be a number");
-  return value.get<double>();
-}
-
-std::string json_string(const json& value, const std::string& source, const std::string& key) {
-  if (!value.is_string()) config_error(source, key, "must be a string");
-  return value.get<std::string>();
-}
-
-int checked_int(long long value, long long min, long long max, const std::string& key,
-                const std::string& flag) {
-  if (value < min || value > max) {
-    throw UsageError(key + " (" + flag + ") must be in [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "], got " + std::to_string(value));
+// "leader SPEC (61.5%, 13 games)": the agent with the best score so far (ties: lower index).
+std::string leader_text(const TournamentConfig& config, const std::vector<GameRecord>& records) {
+  const size_t n = config.agents.size();
+  std::vector<double> points(n, 0);
+  std::vector<int> games(n, 0);
+  for (const auto& r : records) {
+    points[r.first_agent] += r.first_score;
+    points[r.second_agent] += 1 - r.first_score;
+    ++games[r.first_agent];
+    ++games[r.second_agent];
   }
-  return static_cast<int>(value);
-}
-
-std::vector<std::string> split_words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> words;
-  std::string word;
-  while (in >> word) words.push_back(word);
-  return words;
-}
-
-std::string trim(const std::string& text) {
-  const size_t b = text.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const size_t e = text.find_last_not_of(" \t\r\n");
-  return text.substr(b, e - b + 1);
-}
-
-// Replays an opening line; throws std::invalid_argument naming the bad vertex.
-std::vector<Action> parse_opening(const Game& game, const std::string& line) {
-  auto state = game.new_initial_state();
-  std::vector<Action> actions;
-  for (const std::string& word : split_words(line)) {
-    Action action = 0;
-    try {
-      action = game.string_to_action(word);
-    } catch (const std::exception&) {
-      throw std::invalid_argument("bad vertex '" + word + "'");
-    }
-    if (state->is_terminal() || !state->is_legal(action)) {
-      throw std::invalid_argument("illegal move '" + word + "'");
-    }
-    state->apply_action(action);
-    actions.push_back(action);
+  int best = -1;
+  for (size_t i = 0; i < n; ++i) {
+    if (games[i] == 0) continue;
+    if (best < 0 || points[i] / games[i] > points[best] / games[best]) best = static_cast<int>(i);
   }
-  if (state->is_terminal()) throw std::invalid_argument("the opening ends the game");
-  return actions;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-std::string format_fixed(double value, int precision) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << value;
-  return out.str();
-}
-
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds)) return "?";
-  if (seconds < 120) return format_fixed(seconds, 0) + " s";
-  if (seconds < 7200) return format_fixed(seconds / 60, 1) + " min";
-  return format_fixed(seconds / 3600, 1) + " h";
+  if (best < 0) return "no leader yet";
+  return "leader " + config.agents[best] + " (" +
+         format_fixed(100 * points[best] / games[best], 1) + "%, " + std::to_string(games[best]) +
+         " games)";
 }
 
 // Appends lines to a file with one write per line followed by fsync.
@@ -262,223 +190,6 @@ void prepare_out_dir(const TournamentConfig& config) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Config
-
-json config_to_json(const TournamentConfig& c) {
-  json j;
-  j["game"] = c.game;
-  j["agents"] = c.agents;
-  j["format"] = c.format;
-  j["games_per_pair"] = c.games_per_pair;
-  j["concurrency"] = c.concurrency;
-  j["opening_plies"] = c.opening_plies;
-  j["openings"] = c.openings;
-  j["max_moves"] = c.max_moves;
-  j["seed"] = c.seed;
-  j["anchor"] = c.anchor;
-  j["anchor_elo"] = c.anchor_elo;
-  if (c.sprt) {
-    j["sprt"] = {{"elo0", c.sprt->elo0},
-                 {"elo1", c.sprt->elo1},
-                 {"alpha", c.sprt->alpha},
-                 {"beta", c.sprt->beta}};
-  } else {
-    j["sprt"] = nullptr;
-  }
-  j["out"] = c.out_dir;
-  return j;
-}
-
-TournamentConfig config_from_json(const json& j, const std::string& source) {
-  if (!j.is_object()) throw UsageError(source + ": the config must be a JSON object");
-  const std::set<std::string> known(std::begin(kConfigKeys), std::end(kConfigKeys));
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!known.count(it.key())) {
-      throw UsageError(source + ": unknown key '" + it.key() + "'; known keys: " + known_keys());
-    }
-  }
-  TournamentConfig c;
-  if (j.contains("game")) c.game = json_string(j["game"], source, "game");
-  if (j.contains("agents")) {
-    const json& a = j["agents"];
-    if (a.is_string()) {
-      c.agents = split_top_level(a.get<std::string>(), ',');
-    } else if (a.is_array()) {
-      for (const json& item : a) c.agents.push_back(json_string(item, source, "agents"));
-    } else {
-      config_error(source, "agents", "must be an array of agent specs or a string A,B,...");
-    }
-  }
-  if (j.contains("format")) c.format = json_string(j["format"], source, "format");
-  auto int_key = [&](const char* key, int* out) {
-    if (!j.contains(key)) return;
-    const long long v = json_int(j[key], source, key);
-    if (v < -(1LL << 31) || v >= (1LL << 31)) config_error(source, key, "is out of range");
-    *out = static_cast<int>(v);
-  };
-  int_key("games_per_pair", &c.games_per_pair);
-  int_key("concurrency", &c.concurrency);
-  int_key("opening_plies", &c.opening_plies);
-  int_key("max_moves", &c.max_moves);
-  if (j.contains("openings")) {
-    const json& o = j["openings"];
-    if (o.is_string()) {
-      c.openings_file = o.get<std::string>();
-    } else if (o.is_array()) {
-      for (const json& item : o) c.openings.push_back(json_string(item, source, "openings"));
-    } else {
-      config_error(source, "openings", "must be a file path or an array of lines");
-    }
-  }
-  if (j.contains("seed")) {
-    const json& s = j["seed"];
-    if (s.is_number_unsigned()) {
-      c.seed = s.get<uint64_t>();
-    } else {
-      const long long v = json_int(s, source, "seed");
-      if (v < 0) config_error(source, "seed", "must not be negative");
-      c.seed = static_cast<uint64_t>(v);
-    }
-  }
-  if (j.contains("anchor")) c.anchor = json_string(j["anchor"], source, "anchor");
-  if (j.contains("anchor_elo")) c.anchor_elo = json_number(j["anchor_elo"], source, "anchor_elo");
-  if (j.contains("sprt") && !j["sprt"].is_null()) {
-    const json& s = j["sprt"];
-    try {
-      if (s.is_string()) {
-        c.sprt = parse_sprt_config(s.get<std::string>());
-      } else if (s.is_object()) {
-        SprtConfig sprt;
-        for (auto it = s.begin(); it != s.end(); ++it) {
-          const double v = json_number(it.value(), source, "sprt." + it.key());
-          if (it.key() == "elo0") {
-            sprt.elo0 = v;
-          } else if (it.key() == "elo1") {
-            sprt.elo1 = v;
-          } else if (it.key() == "alpha") {
-            sprt.alpha = v;
-          } else if (it.key() == "beta") {
-            sprt.beta = v;
-          } else {
-            config_error(source, "sprt." + it.key(), "is unknown; keys: elo0 elo1 alpha beta");
-          }
-        }
-        validate_sprt_config(sprt);
-        c.sprt = sprt;
-      } else {
-        config_error(source, "sprt", "must be an object {elo0, elo1, alpha, beta} or null");
-      }
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(source + ": " + e.what());
-    }
-  }
-  if (j.contains("out")) c.out_dir = json_string(j["out"], source, "out");
-  return c;
-}
-
-TournamentConfig read_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("cannot read config file '" + path + "'");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw UsageError("config file '" + path + "' is not valid JSON: " + e.what());
-  }
-  return config_from_json(j, path);
-}
-
-TournamentConfig resolve_config(const TournamentConfig& input) {
-  TournamentConfig c = input;
-  if (trim(c.game).empty()) throw UsageError("no game given (GAME or \"game\" in the config)");
-  const std::shared_ptr<const Game> game = make_game(c.game);
-  c.game = game->spec();
-
-  std::vector<std::string> agents;
-  for (const std::string& a : c.agents) agents.push_back(trim(a));
-  c.agents = agents;
-  if (c.agents.size() < 2) {
-    throw UsageError("agents (--agents) needs at least two agent specs, A,B,...");
-  }
-  std::set<std::string> seen;
-  for (const std::string& a : c.agents) {
-    if (a.empty()) throw UsageError("agents (--agents) has an empty agent spec");
-    if (!seen.insert(a).second) throw UsageError("agent '" + a + "' is listed twice");
-    make_agent(a, *game, 0);  // throws SpecError for an unknown agent or option
-  }
-  if (c.format != "round-robin" && c.format != "gauntlet") {
-    throw UsageError("format (--format) must be round-robin or gauntlet, got '" + c.format + "'");
-  }
-  checked_int(c.games_per_pair, 2, 1000000, "games_per_pair", "--games-per-pair");
-  if (c.games_per_pair % 2 != 0) {
-    throw UsageError("games_per_pair (--games-per-pair) must be even (colour-swapped pairs), got " +
-                     std::to_string(c.games_per_pair));
-  }
-  checked_int(c.concurrency, 1, 256, "concurrency", "--concurrency");
-  checked_int(c.opening_plies, 0, 10000, "opening_plies", "--opening-plies");
-  checked_int(c.max_moves, 0, 100000000, "max_moves", "--max-moves");
-  if (c.seed > (1ULL << 62)) throw UsageError("seed (--seed) must be in [0, 2^62]");
-  if (!std::isfinite(c.anchor_elo) || std::fabs(c.anchor_elo) > 1e6) {
-    throw UsageError("anchor_elo (--anchor-elo) must be a number in [-1e6, 1e6]");
-  }
-  if (!c.anchor.empty()) {
-    c.anchor = trim(c.anchor);
-    if (!seen.count(c.anchor)) {
-      throw UsageError("anchor (--anchor) '" + c.anchor + "' is not one of the agents");
-    }
-  }
-  if (c.sprt) {
-    try {
-      validate_sprt_config(*c.sprt);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    if (c.agents.size() != 2) throw UsageError("--sprt needs exactly two agents, A,B");
-  }
-  if (!c.openings_file.empty()) {
-    if (!c.openings.empty()) throw UsageError("openings given both as a file and as lines");
-    std::ifstream in(c.openings_file);
-    if (!in) throw UsageError("cannot read openings file '" + c.openings_file + "'");
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      const std::string t = trim(line);
-      if (t.empty() || t[0] == '#') continue;
-      try {
-        parse_opening(*game, t);
-      } catch (const std::invalid_argument& e) {
-        throw UsageError(c.openings_file + ":" + std::to_string(number) + ": " + e.what());
-      }
-      c.openings.push_back(t);
-    }
-    if (c.openings.empty()) throw UsageError("openings file '" + c.openings_file + "' is empty");
-    c.openings_file.clear();
-  } else {
-    for (size_t i = 0; i < c.openings.size(); ++i) {
-      c.openings[i] = trim(c.openings[i]);
-      try {
-        parse_opening(*game, c.openings[i]);
-      } catch (const std::invalid_argument& e) {
-        throw UsageError("openings line " + std::to_string(i + 1) + ": " + e.what());
-      }
-    }
-  }
-  if (!c.openings.empty() && c.opening_plies > 0) {
-    throw UsageError("--opening-plies and --openings exclude each other");
-  }
-  if (c.opening_plies > 0) {
-    try {
-      make_opening(*game, c, 0, 0);
-    } catch (const std::runtime_error& e) {
-      throw UsageError("opening_plies (--opening-plies): " + std::string(e.what()));
-    }
-  }
-  if (trim(c.out_dir).empty()) throw UsageError("no output directory (--out DIR)");
-  return c;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Schedule
@@ -719,7 +430,7 @@ Wdl sprt_counts(const std::vector<GameRecord>& records) {
 }
 
 TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& log,
-                                 const AgentFactory& factory) {
+                                 const AgentFactory& factory, bool progress) {
   const std::shared_ptr<const Game> game = make_game(config.game);
   const bool is_go = dynamic_cast<const go::GoGame*>(game.get()) != nullptr;
   const std::vector<ScheduledGame> schedule = make_schedule(config);
@@ -821,21 +532,24 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
         const double rate = played_now / std::max(elapsed, 1e-9);
         int remaining = total - done_count;
-        log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first << " vs "
-            << record.second << ": "
-            << (record.result() == "draw"
-                    ? "draw"
-                    : (record.first_score > 0.5 ? record.first : record.second) + " wins")
-            << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail) << "), "
-            << record.plies << " plies, " << format_fixed(record.duration_s, 1) << " s | "
-            << format_fixed(rate, 2) << " games/s, ETA "
-            << (stop ? std::string("stopping") : format_duration(remaining / rate));
-        if (outcome.sprt) {
-          log << " | SPRT LLR " << format_fixed(outcome.sprt->llr, 2) << " ["
-              << format_fixed(outcome.sprt->lower, 2) << ", "
-              << format_fixed(outcome.sprt->upper, 2) << "]";
+        if (progress) {
+          log << "[" << done_count << "/" << total << "] game " << g << ": " << record.first
+              << " vs " << record.second << ": "
+              << (record.result() == "draw"
+                      ? "draw"
+                      : (record.first_score > 0.5 ? record.first : record.second) + " wins")
+              << " (" << record.reason << (record.detail.empty() ? "" : ", " + record.detail)
+              << "), " << record.plies << " plies, " << format_fixed(record.duration_s, 1)
+              << " s | " << format_fixed(rate, 2) << " games/s, ETA "
+              << (stop ? std::string("stopping") : format_duration(remaining / rate)) << " | "
+              << leader_text(config, finished);
+          if (outcome.sprt) {
+            log << " | SPRT LLR " << format_fixed(outcome.sprt->llr, 2) << " ["
+                << format_fixed(outcome.sprt->lower, 2) << ", "
+                << format_fixed(outcome.sprt->upper, 2) << "]";
+          }
+          log << std::endl;
         }
-        log << std::endl;
         if (stop) outcome.stopped_by_sprt = true;
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -863,158 +577,6 @@ TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& l
                     ratings_to_json(config, outcome).dump(2) + "\n");
   write_file_atomic((dir / "crosstable.csv").string(), crosstable_csv(config, outcome.ratings));
   return outcome;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reports
-
-void print_rating_table(const TournamentConfig& config, const TournamentOutcome& outcome,
-                        std::ostream& out) {
-  const RatingTable& t = outcome.ratings;
-  size_t width = 5;
-  for (const auto& a : config.agents) width = std::max(width, a.size());
-  const std::vector<int> order = t.ranking();
-  out << std::right << std::setw(4) << "rank"
-      << "  " << std::left << std::setw(width) << "agent" << std::right << std::setw(9) << "Elo"
-      << std::setw(8) << "+-95%" << std::setw(7) << "games" << std::setw(8) << "score"
-      << std::setw(11) << "LOS>next"
-      << "\n";
-  for (size_t k = 0; k < order.size(); ++k) {
-    const int i = order[k];
-    const AgentRating& r = t.agents[i];
-    std::string elo = format_fixed(r.elo, 1);
-    if (r.elo >= 0.05) elo = "+" + elo;
-    out << std::right << std::setw(4) << k + 1 << "  " << std::left << std::setw(width)
-        << config.agents[i] << std::right << std::setw(9) << elo << std::setw(8)
-        << format_fixed(r.ci95, 1) << std::setw(7) << r.record.games() << std::setw(7)
-        << format_fixed(100 * r.score, 1) << "%";
-    if (k + 1 < order.size()) {
-      out << std::setw(10) << format_fixed(100 * t.los[i][order[k + 1]], 1) << "%";
-    }
-    out << "\n";
-  }
-  out << outcome.records.size() << " of " << outcome.total_games
-      << " games; Bradley-Terry maximum-likelihood Elo (draws count half), "
-      << (config.anchor.empty() ? "mean " + format_fixed(config.anchor_elo, 0)
-                                : config.anchor + " = " + format_fixed(config.anchor_elo, 0))
-      << "\n";
-  if (outcome.sprt) {
-    const Wdl wdl = sprt_counts(outcome.records);
-    out << "SPRT " << config.agents[1] << " vs " << config.agents[0]
-        << " (elo0=" << config.sprt->elo0 << ", elo1=" << config.sprt->elo1
-        << ", alpha=" << config.sprt->alpha << ", beta=" << config.sprt->beta << "): W-D-L "
-        << wdl.wins << "-" << wdl.draws << "-" << wdl.losses << ", LLR "
-        << format_fixed(outcome.sprt->llr, 2) << " [" << format_fixed(outcome.sprt->lower, 2)
-        << ", " << format_fixed(outcome.sprt->upper, 2)
-        << "]: " << to_string(outcome.sprt->decision)
-        << (outcome.stopped_by_sprt ? " (stopped early)" : "") << "\n";
-  }
-}
-
-json ratings_to_json(const TournamentConfig& config, const TournamentOutcome& outcome) {
-  const RatingTable& t = outcome.ratings;
-  const int n = static_cast<int>(config.agents.size());
-  json j;
-  j["model"] =
-      "Bradley-Terry maximum likelihood on the logistic Elo scale, draws counted as half a win; "
-      "Gaussian prior sd 1000 Elo; 95% CI from the inverse Hessian";
-  j["game"] = config.game;
-  j["games"] = outcome.records.size();
-  j["total_games"] = outcome.total_games;
-  j["anchor"] = config.anchor.empty() ? json(nullptr) : json(config.anchor);
-  j["anchor_elo"] = config.anchor_elo;
-  j["converged"] = t.converged;
-  const std::vector<int> order = t.ranking();
-  for (int k = 0; k < n; ++k) {
-    const int i = order[k];
-    const AgentRating& r = t.agents[i];
-    j["ratings"].push_back(
-        {{"rank", k + 1},
-         {"agent", config.agents[i]},
-         {"elo", r.elo},
-         {"ci95", r.ci95},
-         {"stddev", r.stddev},
-         {"games", r.record.games()},
-         {"wins", r.record.wins},
-         {"draws", r.record.draws},
-         {"losses", r.record.losses},
-         {"score", r.score},
-         {"los_next", k + 1 < n ? json(t.los[i][order[k + 1]]) : json(nullptr)}});
-  }
-  j["agents"] = config.agents;
-  j["los"] = t.los;  // los[i][j] = P(agent i stronger than agent j), agents in config order
-  json cross = json::array();
-  for (int i = 0; i < n; ++i) {
-    json row = json::array();
-    for (int k = 0; k < n; ++k) {
-      const Wdl& w = t.crosstable[i][k];
-      row.push_back({{"wins", w.wins}, {"draws", w.draws}, {"losses", w.losses}});
-    }
-    cross.push_back(row);
-  }
-  j["crosstable"] = cross;
-  if (outcome.sprt) {
-    const Wdl wdl = sprt_counts(outcome.records);
-    j["sprt"] = {{"elo0", config.sprt->elo0},
-                 {"elo1", config.sprt->elo1},
-                 {"alpha", config.sprt->alpha},
-                 {"beta", config.sprt->beta},
-                 {"wins", wdl.wins},
-                 {"draws", wdl.draws},
-                 {"losses", wdl.losses},
-                 {"llr", outcome.sprt->llr},
-                 {"lower", outcome.sprt->lower},
-                 {"upper", outcome.sprt->upper},
-                 {"decision", to_string(outcome.sprt->decision)},
-                 {"stopped_early", outcome.stopped_by_sprt}};
-  }
-  return j;
-}
-
-std::string crosstable_csv(const TournamentConfig& config, const RatingTable& ratings) {
-  const int n = static_cast<int>(config.agents.size());
-  std::string text = "agent";
-  for (const auto& a : config.agents) text += "," + csv_field(a);
-  text += ",games,score\n";
-  for (int i = 0; i < n; ++i) {
-    text += csv_field(config.agents[i]);
-    for (int k = 0; k < n; ++k) {
-      const Wdl& w = ratings.crosstable[i][k];
-      text += ",";
-      if (i != k && w.games() > 0) {
-        text +=
-            std::to_string(w.wins) + "-" + std::to_string(w.draws) + "-" + std::to_string(w.losses);
-      }
-    }
-    text += "," + std::to_string(ratings.agents[i].record.games()) + "," +
-            format_fixed(ratings.agents[i].score, 4) + "\n";
-  }
-  return text;
-}
-
-void write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write '" + tmp + "': " + std::strerror(errno));
-  const char* data = text.data();
-  size_t left = text.size();
-  bool ok = true;
-  while (left > 0) {
-    const ssize_t n = ::write(fd, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    data += n;
-    left -= static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "'");
-  }
 }
 
 }  // namespace tenuki

@@ -12,10 +12,11 @@
 // k = index r * P + p: line k % N of the openings list, or k random plies drawn from the seed and
 // k (uniform over legal non-pass moves), or none.
 //
-// Determinism. Every game builds its own agents with make_agent and seeds derived from the
+// Determinism. Every game builds its own agents through the factory with seeds derived from the
 // tournament seed and the game index, so a game's moves do not depend on which worker plays it or
-// when (for deterministic agents). Network agents each build their own evaluator for now; they
-// are meant to share one batching evaluator across the concurrent games later.
+// when (for deterministic agents). `tenuki tournament` passes SharedInference's factory
+// (experiments/shared_inference.h): network agents of one checkpoint share one batching service
+// across the concurrent games.
 //
 // Adjudication. A game ends when the state is terminal (the game's returns), when an agent
 // resigns (kResign: it loses), when the game reaches the move cap (a draw; the cap is the
@@ -138,10 +139,12 @@ struct TournamentOutcome {
 // holds a different tournament (concurrency, out, anchor and anchor_elo may differ); reads
 // games.jsonl, drops a truncated last line, and plays only the missing games, config.concurrency
 // at a time. Each finished game is appended to games.jsonl at once (flushed and fsync'ed); SGF,
-// ratings.json, crosstable.csv and config.json are written atomically. Progress lines go to
-// `log` (one per finished game, from the worker threads under a lock).
+// ratings.json, crosstable.csv and config.json are written atomically. Notices (resuming, a
+// dropped truncated line) go to `log`; with `progress`, so does one line per finished game (from
+// the worker threads under a lock: games done, result, rate, ETA and the current leader by
+// score).
 TournamentOutcome run_tournament(const TournamentConfig& config, std::ostream& log,
-                                 const AgentFactory& factory = make_agent);
+                                 const AgentFactory& factory = make_agent, bool progress = true);
 
 // Ratings of a set of records with the config's anchor.
 RatingTable rate_records(const TournamentConfig& config, const std::vector<GameRecord>& records);

@@ -1,10 +1,13 @@
 #include "experiments/tournament_cli.h"
 
+#include <unistd.h>
+
 #include <ostream>
 #include <stdexcept>
 
 #include "envs/spec.h"
 #include "experiments/args.h"
+#include "experiments/shared_inference.h"
 #include "experiments/sprt.h"
 #include "experiments/tournament.h"
 
@@ -21,12 +24,7 @@ constexpr char kTournamentUsage[] =
 
 }  // namespace
 
-int cmd_tournament(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args args(
-      argv,
-      {"agents", "format", "games-per-pair", "concurrency", "out", "config", "opening-plies",
-       "openings", "max-moves", "seed", "anchor", "anchor-elo", "sprt"},
-      {});
+int cmd_tournament(const Args& args, std::ostream& out, std::ostream& err) {
   TournamentConfig config;
   if (args.has("config")) config = read_config_file(args.get("config", ""));
   const auto& positional = args.positional();
@@ -63,8 +61,25 @@ int cmd_tournament(const std::vector<std::string>& argv, std::ostream& out, std:
   config.out_dir = args.get("out", config.out_dir);
 
   const TournamentConfig resolved = resolve_config(config);
-  const TournamentOutcome outcome = run_tournament(resolved, err);
+  // Progress lines (on standard error) by default only when a person watches: standard output
+  // is a terminal.
+  const std::string progress = args.get("progress", "auto");
+  if (progress != "auto" && progress != "on" && progress != "off") {
+    throw UsageError("--progress must be auto, on or off, got '" + progress + "'");
+  }
+  const bool show_progress = progress == "on" || (progress == "auto" && ::isatty(STDOUT_FILENO));
+  // --inference separate gives every network agent its own evaluator (for comparisons); it
+  // changes no game, so it is not part of the config.
+  const std::string inference = args.get("inference", "shared");
+  if (inference != "shared" && inference != "separate") {
+    throw UsageError("--inference must be shared or separate, got '" + inference + "'");
+  }
+  SharedInference shared(resolved.concurrency);
+  const TournamentOutcome outcome = run_tournament(
+      resolved, err, inference == "shared" ? shared.factory() : AgentFactory(make_agent),
+      show_progress);
   print_rating_table(resolved, outcome, out);
+  out << shared.summary();
   out << "results in " << resolved.out_dir
       << " (config.json, games.jsonl, ratings.json, crosstable.csv)\n";
   return 0;

@@ -1,9 +1,9 @@
 #pragma once
 #include <iosfwd>
-#include <string>
-#include <vector>
+
+#include "experiments/args.h"
 
 namespace tenuki {
 // `tenuki tournament ...`; throws UsageError / SpecError on bad input.
-int cmd_tournament(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int cmd_tournament(const Args& args, std::ostream& out, std::ostream& err);
 }  // namespace tenuki

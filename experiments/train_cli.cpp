@@ -105,9 +105,7 @@ NetDtype fastest_dtype(const std::vector<NetDtype>& dtypes, const PolicyValueNet
 
 }  // namespace
 
-int cmd_train(const std::vector<std::string>& raw_args, std::ostream& out, std::ostream& err) {
-  Args args(raw_args, {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"},
-            {});
+int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.positional().size() != 1) {
     throw UsageError(
         "usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "experiments/cli.h"
@@ -132,4 +133,96 @@ TEST_CASE("cli: every command's error path is a message and exit code 2, never a
     REQUIRE(!r.out.empty());
   }
   REQUIRE(access("/tmp/tenuki_cli_error_test", F_OK) != 0);
+}
+
+TEST_CASE("cli: every command's --help exits 0 and lists each of its flags", "[cli]") {
+  // The flags each command has always taken (README, scripts), written out here independently
+  // of the parser's table.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+      {"games", {}},
+      {"perft", {}},
+      {"play", {"agents", "games", "seed", "sgf", "show", "json"}},
+      {"bench rules", {"seconds"}},
+      {"bench mcts", {"evaluator", "model", "threads", "playouts", "leaves", "seconds"}},
+      {"bench net",
+       {"blocks", "channels", "threads", "dtype", "device", "seconds", "batches", "sizes",
+        "lz-weights"}},
+      {"train", {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"}},
+      {"tournament",
+       {"agents", "format", "games-per-pair", "concurrency", "out", "config", "opening-plies",
+        "openings", "max-moves", "seed", "anchor", "anchor-elo", "sprt", "inference", "progress"}},
+      {"net-init", {"game", "blocks", "channels", "seed", "config"}},
+      {"gtp", {"agent", "game", "seed"}},
+      {"encoding", {"moves", "seed"}},
+  };
+  for (const auto& [command, flags] : commands) {
+    Run r = run_binary(command + " --help");
+    INFO("tenuki " << command << " --help\n" << r.out);
+    REQUIRE(r.code == 0);
+    REQUIRE_THAT(r.out, Contains("xample"));
+    REQUIRE_THAT(r.out, Contains("tenuki " + command));
+    for (const auto& flag : flags) REQUIRE_THAT(r.out, Contains("--" + flag));
+  }
+  // Defaults are shown.
+  REQUIRE_THAT(run_binary("play --help").out, Contains("random,random"));
+  REQUIRE_THAT(run_binary("tournament --help").out, Contains("round-robin"));
+  // The top-level help names every command; `tenuki help CMD` is `tenuki CMD --help`.
+  Run top = run_binary("--help");
+  REQUIRE(top.code == 0);
+  for (const char* c : {"games", "perft", "play", "bench", "train", "tournament", "net-init", "gtp",
+                        "encoding", "--version"}) {
+    REQUIRE_THAT(top.out, Contains(c));
+  }
+  Run help_play = run_binary("help play");
+  REQUIRE(help_play.code == 0);
+  REQUIRE_THAT(help_play.out, Contains("--agents"));
+  // No command at all is a usage error.
+  REQUIRE(run_binary("").code == 2);
+}
+
+TEST_CASE("cli: --version names the commit, LibTorch, device and compiler", "[cli]") {
+  Run r = run_binary("--version");
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Contains("tenuki "));
+  REQUIRE_THAT(r.out, Contains("libtorch: "));
+  REQUIRE_THAT(r.out, Contains("device: "));
+  REQUIRE_THAT(r.out, Contains("compiler: "));
+  const auto at = r.out.find("commit: ");
+  REQUIRE(at != std::string::npos);
+  const std::string commit = r.out.substr(at + 8, r.out.find('\n', at) - at - 8);
+  INFO(commit);
+  // `git describe --always --dirty` (a hash, maybe a tag and -dirty), or "unknown" outside git.
+  REQUIRE(std::regex_match(commit, std::regex("unknown|[A-Za-z0-9._/-]*[0-9a-f]{7,}(-dirty)?")));
+}
+
+TEST_CASE("cli: unknown flags and values are named, through the real program", "[cli]") {
+  Run r = run_binary("tournament tictactoe --agentz random,random --out /tmp/x");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.out, Contains("unknown flag --agentz"));
+  r = run_binary("bench net --blockz 3");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.out, Contains("unknown flag --blockz"));
+  r = run_binary("play tictactoe --games");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.out, Contains("--games"));
+  r = run_binary("play tictactoe --games=abc");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.out, Contains("'abc'"));
+  r = run_binary("games extra");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.out, Contains("'extra'"));
+  r = run_binary("bench");
+  REQUIRE(r.code == 2);
+  // --flag=value and a repeated flag (the last one wins) still work.
+  r = run_binary("play tictactoe --games=2 --games 3 --json");
+  REQUIRE(r.code == 0);
+  REQUIRE(nlohmann::json::parse(r.out.substr(r.out.find('{')))["games"] == 3);
+}
+
+TEST_CASE("cli: bash completion lists commands and flags", "[cli]") {
+  Run r = run({"completion"});
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Contains("complete -o default -F _tenuki tenuki"));
+  REQUIRE_THAT(r.out, Contains("--games-per-pair"));
+  REQUIRE_THAT(r.out, Contains("bench_net)"));
 }

@@ -275,13 +275,16 @@ TEST_CASE("tournament: quick connect four tournament ranks agents, resumes and r
                                          "2",
                                          "--opening-plies",
                                          "2",
+                                         "--progress",
+                                         "on",
                                          "--out",
                                          dir};
   Run r = run(args);
   INFO(r.err);
   REQUIRE(r.code == 0);
   WARN("connect four tournament:\n" << r.out);
-  CHECK_THAT(r.err, Contains("[30/30]") && Contains("games/s") && Contains("ETA"));
+  CHECK_THAT(r.err, Contains("[30/30]") && Contains("games/s") && Contains("ETA") &&
+                        Contains("leader mcts(playouts=200)"));
   CHECK_THAT(r.out, Contains("rank") && Contains("LOS"));
   for (const char* f : {"config.json", "games.jsonl", "ratings.json", "crosstable.csv"}) {
     CHECK(fs::exists(fs::path(dir) / f));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/args.h"
 #include "experiments/train_cli.h"
 
 namespace tenuki::test {
@@ -53,7 +54,9 @@ inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 // Runs `tenuki train ARGS` in this process; the output (stdout and stderr) goes to *output.
 inline int run_train(const std::vector<std::string>& args, std::string* output = nullptr) {
   std::ostringstream out, err;
-  const int rc = cmd_train(args, out, err);
+  const int rc = cmd_train(
+      Args(args, {"out", "budget-games", "budget-steps", "budget-minutes", "selfplay-bench"}, {}),
+      out, err);
   if (output) *output = out.str() + err.str();
   return rc;
 }
