@@ -14,11 +14,13 @@ if(TENUKI_WITH_TORCH)
   set(TENUKI_TORCH_EXPERIMENT_SOURCES
     ${PROJECT_SOURCE_DIR}/experiments/bench_net.cpp
     ${PROJECT_SOURCE_DIR}/experiments/train_cli.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/transfer_cli.cpp
   )
   set(TENUKI_TORCH_TEST_SOURCES
     ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_selfplay.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_transfer.cpp
   )
 else()
   set(TENUKI_TORCH_SOURCES ${PROJECT_SOURCE_DIR}/agents/no_torch.cpp)

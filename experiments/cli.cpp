@@ -23,6 +23,7 @@
 #include "experiments/match.h"
 #include "experiments/tournament_cli.h"
 #include "experiments/train_cli.h"
+#include "experiments/transfer_cli.h"
 
 namespace tenuki {
 namespace {
@@ -49,6 +50,12 @@ commands:
                                  network forward throughput (positions per second)
   train CONFIG.json --out RUN_DIR [--budget-games N --budget-steps N --budget-minutes M]
                                  self-play training; the same command resumes a stopped run
+  transfer SOURCE.ckpt --to GAME --out TARGET.ckpt [--plan PLAN] [--game-planes semantic|keep|drop]
+           [--heads auto|keep|reinit(...)] [--search source|scaled|target]
+                                 carry a network to another game or size, with a mapping report
+  transfer metrics CURVES.json   transfer metrics with bootstrap intervals over seeds
+  transfer cka A.ckpt B.ckpt --game GAME [--positions N]
+                                 linear CKA between the trunk blocks of two networks
   tournament GAME --agents A,B,C [--format round-robin|gauntlet] [--games-per-pair N]
              [--concurrency K] [--out DIR]   rated tournament (see README)
   net-init OUT.ckpt [--game GAME] [--blocks B] [--channels C] [--seed S] [--config JSON]
@@ -274,6 +281,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       return cmd_net_init(Args(rest, {"game", "blocks", "channels", "seed", "config"}, {}), out);
     }
     if (command == "train") return cmd_train(rest, out, err);
+    if (command == "transfer") return cmd_transfer(rest, out, err);
     if (command == "tournament") return cmd_tournament(rest, out, err);
     if (command == "gtp") return cmd_gtp(Args(rest, {"agent", "game", "seed"}, {}), std::cin, out);
     if (command == "encoding") return cmd_encoding(Args(rest, {"moves", "seed"}, {}), out);

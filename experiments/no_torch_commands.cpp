@@ -2,6 +2,7 @@
 #include "experiments/args.h"
 #include "experiments/bench_net.h"
 #include "experiments/train_cli.h"
+#include "experiments/transfer_cli.h"
 
 namespace tenuki {
 namespace {
@@ -16,5 +17,9 @@ std::set<std::string> bench_net_flags() { return {}; }
 int cmd_bench_net(const Args&, std::ostream&) { no_torch("bench net"); }
 int cmd_net_init(const Args&, std::ostream&) { no_torch("net-init"); }
 int cmd_train(const std::vector<std::string>&, std::ostream&, std::ostream&) { no_torch("train"); }
+const char kTransferUsage[] = "  transfer ...                   (needs LibTorch)\n";
+int cmd_transfer(const std::vector<std::string>&, std::ostream&, std::ostream&) {
+  no_torch("transfer");
+}
 
 }  // namespace tenuki
