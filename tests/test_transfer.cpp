@@ -170,12 +170,15 @@ TEST_CASE("transfer Go -> Connect Four maps tagged planes and re-initialises the
         CHECK(stem_column(b.at(name), p) == stem_column(values, p));  // shared planes
       }
       // Connect Four plane 0 (mover_gain) <- Go plane 1 (opponent chains in atari);
-      // plane 1 (opponent_threat) <- Go plane 0 (own chains in atari); planes 2-6 zero.
+      // plane 1 (opponent_threat) <- Go plane 0 (own chains in atari); planes 2-5 (used by Go
+      // only) zero; plane 6 (unused by both) as it was.
       CHECK(stem_column(b.at(name), 9) == stem_column(values, 10));
       CHECK(stem_column(b.at(name), 10) == stem_column(values, 9));
-      for (int p = 11; p < encoding::kNumChannels; ++p) {
+      for (int p = 11; p < 15; ++p) {
         for (float w : stem_column(b.at(name), p)) CHECK(w == 0.0f);
       }
+      CHECK(stem_column(b.at(name), 15) == stem_column(values, 15));
+      CHECK(stem_column(values, 11) != stem_column(b.at(name), 11));
     } else if (name_has_prefix(name, "pass_linear") || name_has_prefix(name, "ownership_out")) {
       CHECK(b.at(name) == fresh.at(name));
       if (name.find("weight") != std::string::npos) CHECK(b.at(name) != values);
@@ -391,7 +394,7 @@ TEST_CASE("a training config with a transfer section runs the plan across stop a
   TempDir dir;
   const std::string src = make_source(dir.path, "connect_four", 5);
   const std::string config = dir.path + "/ttt.json";
-  std::ofstream(config) << R"({
+  std::ofstream(config) << R"JSON({
     "game": "tictactoe", "seed": 3,
     "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
     "selfplay": {"workers": 1, "games_per_worker": 8, "chunk_games": 10},
@@ -399,45 +402,44 @@ TEST_CASE("a training config with a transfer section runs the plan across stop a
     "replay": {"window": 500, "min_positions": 40},
     "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 100,
                  "metrics_every": 2, "publish_every": 2, "progress_seconds": 0},
-    "transfer": {"from": ")" + src +
-                               R"(", "plan": "frozen-trunk(unfreeze_after=6,warmup=2)",
-      "search" : "target"
-}
-, "budget" : { "steps" : 5 }
-})";
+    "transfer": {"from": ")JSON"
+                        << src << R"JSON(",
+                 "plan": "frozen-trunk(unfreeze_after=6,warmup=2)", "search": "target"},
+    "budget": {"steps": 5}
+  })JSON";
   const std::string run = dir.path + "/run";
-std::string output;
-REQUIRE(cli({"train", config, "--out", run}, &output) == 0);
-INFO(output);
-const Snapshot source = snapshot_of(src);
-const nlohmann::json state = read_json(run + "/state.json");
-CHECK(state["step"] == 5);
-const std::string ckpt5 = run + "/" + state["latest_checkpoint"].get<std::string>();
-const Snapshot at5 = snapshot_of(ckpt5);
-CHECK(trunk_equal(source, at5));  // Connect Four -> Tic-tac-toe: same plane tags
-CHECK(at5.at("value_fc2.weight") != source.at("value_fc2.weight"));
-CHECK_THAT(read_checkpoint_meta(ckpt5).derivation, Contains("transfer from connect_four"));
-CHECK(read_checkpoint_meta(ckpt5).search.has_value());
-CHECK(fs::exists(run + "/transfer.json"));
-const nlohmann::json resolved = read_json(run + "/config.json");
-CHECK(resolved["transfer"]["plan"] == "frozen-trunk(unfreeze_after=6,warmup=2)");
-CHECK(resolved["training"]["unfreeze_after"] == 6);
-// Resume past unfreeze_after: the trunk starts training.
-REQUIRE(cli({"train", config, "--out", run, "--budget-steps", "8"}, &output) == 0);
-const nlohmann::json state8 = read_json(run + "/state.json");
-CHECK(state8["step"] == 8);
-const Snapshot at8 = snapshot_of(run + "/" + state8["latest_checkpoint"].get<std::string>());
-CHECK_FALSE(trunk_equal(source, at8));
-// zero-shot does not train, and transfer excludes init_checkpoint.
-std::string text;
-{
-  std::ifstream in(config);
-  text.assign(std::istreambuf_iterator<char>(in), {});
-}
-text.replace(text.find("frozen-trunk(unfreeze_after=6,warmup=2)"), 39, "zero-shot");
-std::ofstream(config) << text;
-CHECK(cli({"train", config, "--out", dir.path + "/run2"}, &output) == 2);
-CHECK_THAT(output, Contains("does no training"));
+  std::string output;
+  REQUIRE(cli({"train", config, "--out", run}, &output) == 0);
+  INFO(output);
+  const Snapshot source = snapshot_of(src);
+  const nlohmann::json state = read_json(run + "/state.json");
+  CHECK(state["step"] == 5);
+  const std::string ckpt5 = run + "/" + state["latest_checkpoint"].get<std::string>();
+  const Snapshot at5 = snapshot_of(ckpt5);
+  CHECK(trunk_equal(source, at5));  // Connect Four -> Tic-tac-toe: same plane tags
+  CHECK(at5.at("value_fc2.weight") != source.at("value_fc2.weight"));
+  CHECK_THAT(read_checkpoint_meta(ckpt5).derivation, Contains("transfer from connect_four"));
+  CHECK(read_checkpoint_meta(ckpt5).search.has_value());
+  CHECK(fs::exists(run + "/transfer.json"));
+  const nlohmann::json resolved = read_json(run + "/config.json");
+  CHECK(resolved["transfer"]["plan"] == "frozen-trunk(unfreeze_after=6,warmup=2)");
+  CHECK(resolved["training"]["unfreeze_after"] == 6);
+  // Resume past unfreeze_after: the trunk starts training.
+  REQUIRE(cli({"train", config, "--out", run, "--budget-steps", "8"}, &output) == 0);
+  const nlohmann::json state8 = read_json(run + "/state.json");
+  CHECK(state8["step"] == 8);
+  const Snapshot at8 = snapshot_of(run + "/" + state8["latest_checkpoint"].get<std::string>());
+  CHECK_FALSE(trunk_equal(source, at8));
+  // A zero-shot plan does not train: the train command refuses it.
+  std::string text;
+  {
+    std::ifstream in(config);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("frozen-trunk(unfreeze_after=6,warmup=2)"), 39, "zero-shot");
+  std::ofstream(config) << text;
+  CHECK(cli({"train", config, "--out", dir.path + "/run2"}, &output) == 2);
+  CHECK_THAT(output, Contains("does no training"));
 }
 
 TEST_CASE("linear CKA: 1 with itself, invariant to rotation and scaling, below 1 across seeds",
@@ -484,82 +486,63 @@ TEST_CASE("linear CKA: 1 with itself, invariant to rotation and scaling, below 1
 TEST_CASE("zero-shot size transfer: a Go 5x5 net beats a fresh net on 7x7", "[transfer][slow]") {
   TempDir dir;
   const std::string config = dir.path + "/go5.json";
-  std::ofstream(config) << R"({
-    "game": "go(size=5)",
-      "seed" : 1, "network" : {
-        "blocks" : 2,
-        "channels" : 16,
-        "head_channels" : 8,
-        "value_hidden" : 16,
-        "global_pool_every" : 2
-      },
-                              "search" : {
-                                "playouts" : 24,
-                                "leaves_per_batch" : 4,
-                                "root_noise" : true,
-                                "temperature" : 1.0,
-                                "temperature_moves" : 4
-                              },
-                                         "selfplay"
-      : {"workers" : 1, "games_per_worker" : 32, "max_moves" : 60, "sgf" : false},
-        "inference" : {"device" : "cpu", "threads" : 1, "wait_ms" : 1},
-                      "replay" : {"window" : 20000, "min_positions" : 500},
-                                 "training" : {
-                                   "device" : "cpu",
-                                   "batch_size" : 64,
-                                   "train_ratio" : 4,
-                                   "ownership_weight" : 0.5,
-                                   "checkpoint_every" : 100000,
-                                   "progress_seconds" : 0
-                                 },
-                                              "budget" : {
-    "minutes" : 1
-  }
-})";
+  std::ofstream(config) << R"JSON({
+    "game": "go(size=5)", "seed": 1,
+    "network": {"blocks": 2, "channels": 16, "head_channels": 8, "value_hidden": 16,
+                "global_pool_every": 2},
+    "search": {"playouts": 24, "leaves_per_batch": 4, "root_noise": true, "temperature": 1.0,
+               "temperature_moves": 4},
+    "selfplay": {"workers": 1, "games_per_worker": 32, "max_moves": 60, "sgf": false},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 20000, "min_positions": 500},
+    "training": {"device": "cpu", "batch_size": 64, "train_ratio": 4, "ownership_weight": 0.5,
+                 "checkpoint_every": 100000, "progress_seconds": 0},
+    "budget": {"minutes": 1}
+  })JSON";
   std::string output;
-REQUIRE(cli({"train", config, "--out", dir.path + "/run"}, &output) == 0);
-const nlohmann::json state = read_json(dir.path + "/run/state.json");
-const std::string trained = dir.path + "/run/" + state["latest_checkpoint"].get<std::string>();
-transfer::TransplantOptions o;
-o.source_path = trained;
-o.target_game = "go(size=7)";
-o.plan = transfer::parse_plan("zero-shot");
-o.search = transfer::SearchMode::kTarget;
-const transfer::Transplant t = transfer::transplant(o);
-auto game = make_game("go(size=7)");
-auto zero_shot = t.net;
-auto fresh = std::make_shared<PolicyValueNet>(zero_shot->config(), 999);
-std::shared_ptr<Evaluator> ez = make_torch_evaluator(zero_shot), ef = make_torch_evaluator(fresh);
-int wins = 0, draws = 0;
-const int games = 40;
-for (int g = 0; g < games; ++g) {
-  SearchConfig s;
-  s.playouts = 32;
-  s.temperature = 1.0;
-  s.temperature_moves = 3;  // a few sampled opening moves, so that games differ
-  s.seed = 1000 + g;
-  SearchAgent a("zero-shot", s, ez), b("fresh", s, ef);
-  a.new_game(*game);
-  b.new_game(*game);
-  const int zero_shot_player = g % 2;
-  auto st = game->new_initial_state();
-  while (!st->is_terminal()) {
-    Agent& mover = st->current_player() == zero_shot_player ? static_cast<Agent&>(a) : b;
-    const Action action = mover.select_action(*st);
-    if (action == kResign) break;
-    st->apply_action(action);
+  REQUIRE(cli({"train", config, "--out", dir.path + "/run"}, &output) == 0);
+  const nlohmann::json state = read_json(dir.path + "/run/state.json");
+  const std::string trained = dir.path + "/run/" + state["latest_checkpoint"].get<std::string>();
+  transfer::TransplantOptions o;
+  o.source_path = trained;
+  o.target_game = "go(size=7)";
+  o.plan = transfer::parse_plan("zero-shot");
+  o.search = transfer::SearchMode::kTarget;
+  const transfer::Transplant t = transfer::transplant(o);
+  auto game = make_game("go(size=7)");
+  auto zero_shot = t.net;
+  auto fresh = std::make_shared<PolicyValueNet>(zero_shot->config(), 999);
+  std::shared_ptr<Evaluator> ez = make_torch_evaluator(zero_shot), ef = make_torch_evaluator(fresh);
+  int wins = 0, draws = 0;
+  const int games = 40;
+  for (int g = 0; g < games; ++g) {
+    SearchConfig s;
+    s.playouts = 32;
+    s.temperature = 1.0;
+    s.temperature_moves = 3;  // a few sampled opening moves, so that games differ
+    s.seed = 1000 + g;
+    SearchAgent a("zero-shot", s, ez), b("fresh", s, ef);
+    a.new_game(*game);
+    b.new_game(*game);
+    const int zero_shot_player = g % 2;
+    auto st = game->new_initial_state();
+    while (!st->is_terminal()) {
+      Agent& mover = st->current_player() == zero_shot_player ? static_cast<Agent&>(a) : b;
+      const Action action = mover.select_action(*st);
+      if (action == kResign) break;
+      st->apply_action(action);
+    }
+    if (!st->is_terminal()) {  // resignation
+      wins += st->current_player() != zero_shot_player;
+      continue;
+    }
+    const double r = st->returns()[zero_shot_player];
+    wins += r > 0;
+    draws += r == 0;
   }
-  if (!st->is_terminal()) {  // resignation
-    wins += st->current_player() != zero_shot_player;
-    continue;
-  }
-  const double r = st->returns()[zero_shot_player];
-  wins += r > 0;
-  draws += r == 0;
-}
-INFO("steps trained " << state["step"] << ", games " << state["games"] << "; zero-shot won " << wins
-                      << " and drew " << draws << " of " << games);
-WARN("zero-shot 5x5 -> 7x7: " << wins << " wins, " << draws << " draws of " << games << " after "
-                              << state["step"] << " steps");
-CHECK(wins + 0.5 * draws >= 0.7 * games);
+  INFO("steps trained " << state["step"] << ", games " << state["games"] << "; zero-shot won "
+                        << wins << " and drew " << draws << " of " << games);
+  WARN("zero-shot 5x5 -> 7x7: " << wins << " wins, " << draws << " draws of " << games << " after "
+                                << state["step"] << " steps");
+  CHECK(wins + 0.5 * draws >= 0.7 * games);
 }

@@ -84,7 +84,7 @@ TEST_CASE("transfer metrics of hand-made curves have the known values", "[transf
   const std::string text = format_metrics(far, "steps");
   CHECK_THAT(text, Contains("not reached"));
   CHECK_THAT(text, Contains("seeds: transfer 2, scratch 2"));
-  CHECK_THAT(text, Contains("verdict: negative"));
+  CHECK_THAT(text, Contains("verdict: negative transfer"));
 }
 
 TEST_CASE("total-time transfer metrics charge the source's cost", "[transfer]") {

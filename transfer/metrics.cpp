@@ -378,7 +378,10 @@ std::string format_metrics(const TransferMetrics& m, const std::string& axis) {
   row("time to threshold transfer", m.time_transfer, 1);
   row("time to threshold scratch", m.time_scratch, 1);
   row("time ratio (T/S)", m.time_ratio);
-  out << "verdict: " << m.verdict << " transfer (area difference "
+  const std::string verdict = m.verdict == "positive"   ? "positive transfer"
+                              : m.verdict == "negative" ? "negative transfer"
+                                                        : "none (no transfer beyond the interval)";
+  out << "verdict: " << verdict << " (area difference "
       << fmt(m.area_difference.value, 2) << ", 95% interval [" << fmt(m.area_difference.lo, 2)
       << ", " << fmt(m.area_difference.hi, 2) << "], " << m.transfer_seeds << " transfer and "
       << m.scratch_seeds << " scratch seeds)\n";

@@ -127,6 +127,8 @@ Transplant transplant(const TransplantOptions& o) {
       for (int s = 0; s < encoding::kNumGamePlanes && from[t] < 0; ++s) {
         if (source_tags[s] == target_tags[t]) from[t] = s;
       }
+    } else if (o.game_planes == GamePlanes::kSemantic && source_game && source_tags[t].empty()) {
+      from[t] = t;  // unused (always 0) in both games: the weights are kept as they are
     }
   }
   nlohmann::json planes = nlohmann::json::array();
@@ -154,11 +156,15 @@ Transplant transplant(const TransplantOptions& o) {
       p["why"] = o.game_planes == GamePlanes::kDrop ? "game-planes=drop zeroes every game plane"
                  : target_tags[t].empty()           ? "unused by " + target->name() + " (always 0)"
                                           : "no source plane tagged '" + target_tags[t] + "'";
+    } else if (target_tags[t].empty()) {
+      p["action"] = "copied";
+      p["from_plane"] = encoding::kGamePlanes + t;
+      p["why"] = "unused (always 0) in both games";
     } else {
       p["action"] = s == t ? "copied" : "adapted";
       p["from_plane"] = encoding::kGamePlanes + s;
-      p["why"] = "tag '" + target_tags[t] + "' (" + tag_meaning(target_tags[t]) + ")" +
-                 (s == t ? "" : ", moved from game plane " + std::to_string(s));
+      p["why"] = "tag '" + target_tags[t] + "': " + tag_meaning(target_tags[t]) +
+                 (s == t ? "" : "; moved from game plane " + std::to_string(s));
     }
     planes.push_back(p);
   }

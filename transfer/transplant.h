@@ -5,7 +5,8 @@
 // - the trunk (stem, blocks, trunk_bn) is copied, except the stem's input weights of the game
 //   planes 9-15, which are mapped by semantic tag (envs/encoding.h game_plane_tags): a target
 //   plane takes the weights of the source plane with its tag, planes without a match get zero
-//   weights (GamePlanes::kSemantic); kKeep copies the raw weights, kDrop zeroes every game plane.
+//   weights (GamePlanes::kSemantic; a plane unused by both games keeps its weights, which never
+//   meet a non-zero input); kKeep copies the raw weights, kDrop zeroes every game plane.
 //   Planes 0-8 mean the same in every game and are copied. partial(blocks=k) re-initialises the
 //   blocks from k on;
 // - heads: per-cell policy and value are copied; the pass logit (pass_linear) is re-initialised
