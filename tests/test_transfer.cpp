@@ -23,6 +23,7 @@
 #include "envs/registry.h"
 #include "experiments/cli.h"
 #include "selfplay/replay_buffer.h"
+#include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
 #include "transfer/cka.h"
 #include "transfer/transplant.h"
@@ -481,6 +482,35 @@ TEST_CASE("linear CKA: 1 with itself, invariant to rotation and scaling, below 1
   const nlohmann::json j = read_json(dir.path + "/cka.json");
   CHECK(j["cka"].size() == 3);
   CHECK(j["positions"] == 32);
+}
+
+TEST_CASE("the transfer section of a training config is checked; init_checkpoint still works",
+          "[transfer]") {
+  auto parse = [](const std::string& text) {
+    return train_config_from_json(nlohmann::json::parse(text));
+  };
+  const TrainConfig c = parse(R"JSON({"game": "othello", "transfer": {"from": "go9.ckpt",
+      "plan": "frozen-trunk(unfreeze_after=2000)", "game_planes": "keep", "search": "scaled"}})JSON");
+  CHECK(c.transfer.given());
+  CHECK(c.transfer.from == "go9.ckpt");
+  CHECK(c.transfer.plan == "frozen-trunk(unfreeze_after=2000)");
+  CHECK(c.transfer.game_planes == "keep");
+  CHECK(c.transfer.heads == "auto");
+  CHECK_FALSE(c.network_given);  // the architecture comes from the source
+  const nlohmann::json round = train_config_to_json(c);
+  CHECK(round["transfer"]["search"] == "scaled");
+  CHECK(train_config_from_json(round).transfer.plan == c.transfer.plan);
+  CHECK(parse(R"({"game": "othello", "training": {"init_checkpoint": "a.ckpt"}})")
+            .loop.init_checkpoint == "a.ckpt");
+  CHECK_THROWS_WITH(parse(R"({"game": "othello", "transfer": {"from": "a", "plans": "x"}})"),
+                    Contains("unknown key 'transfer.plans'"));
+  CHECK_THROWS_WITH(parse(R"({"game": "othello", "transfer": {"from": "a", "search": "both"}})"),
+                    Contains("transfer.search"));
+  CHECK_THROWS_WITH(parse(R"({"game": "othello", "transfer": {"plan": "zero-shot"}})"),
+                    Contains("transfer.from"));
+  CHECK_THROWS_WITH(parse(R"({"game": "othello", "transfer": {"from": "a"},
+                             "training": {"init_checkpoint": "b"}})"),
+                    Contains("exclude each other"));
 }
 
 TEST_CASE("zero-shot size transfer: a Go 5x5 net beats a fresh net on 7x7", "[transfer][slow]") {
