@@ -381,10 +381,9 @@ std::string format_metrics(const TransferMetrics& m, const std::string& axis) {
   const std::string verdict = m.verdict == "positive"   ? "positive transfer"
                               : m.verdict == "negative" ? "negative transfer"
                                                         : "none (no transfer beyond the interval)";
-  out << "verdict: " << verdict << " (area difference "
-      << fmt(m.area_difference.value, 2) << ", 95% interval [" << fmt(m.area_difference.lo, 2)
-      << ", " << fmt(m.area_difference.hi, 2) << "], " << m.transfer_seeds << " transfer and "
-      << m.scratch_seeds << " scratch seeds)\n";
+  out << "verdict: " << verdict << " (area difference " << fmt(m.area_difference.value, 2)
+      << ", 95% interval [" << fmt(m.area_difference.lo, 2) << ", " << fmt(m.area_difference.hi, 2)
+      << "], " << m.transfer_seeds << " transfer and " << m.scratch_seeds << " scratch seeds)\n";
   return out.str();
 }
 
