@@ -130,8 +130,12 @@ int cmd_cka(const std::vector<std::string>& raw, std::ostream& out) {
   } catch (const CheckpointError& e) {
     throw UsageError(e.what());
   }
-  const std::vector<float> planes =
-      transfer::cka_positions(*game, n, seed, args.get("records", ""));
+  std::vector<float> planes;
+  try {
+    planes = transfer::cka_positions(*game, n, seed, args.get("records", ""));
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());  // unreadable records or records of another game
+  }
   const transfer::CkaResult r =
       transfer::cka_between(*a, *b, planes, n, game->rows(), game->cols());
   const std::string out_path = args.get(

@@ -22,6 +22,7 @@
 #include "envs/encoding.h"
 #include "envs/registry.h"
 #include "experiments/cli.h"
+#include "selfplay/game_record.h"
 #include "selfplay/replay_buffer.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
@@ -511,6 +512,56 @@ TEST_CASE("the transfer section of a training config is checked; init_checkpoint
   CHECK_THROWS_WITH(parse(R"({"game": "othello", "transfer": {"from": "a"},
                              "training": {"init_checkpoint": "b"}})"),
                     Contains("exclude each other"));
+}
+
+TEST_CASE("tenuki transfer metrics and cka read their inputs and refuse bad ones", "[transfer]") {
+  TempDir dir;
+  const std::string curves = dir.path + "/curves.json";
+  std::ofstream(curves) << R"JSON({"axis": "games", "threshold": 0.5,
+    "transfer": [{"seed": 1, "x": [0, 100], "y": [0.4, 0.8]}, {"seed": 2, "x": [0, 100], "y": [0.5, 0.9]}],
+    "scratch": [{"seed": 1, "points": [[0, 0.0], [100, 0.6]]}]})JSON";
+  std::string output;
+  REQUIRE(cli({"transfer", "metrics", curves, "--out", dir.path + "/m.json"}, &output) == 0);
+  CHECK_THAT(output, Contains("seeds: transfer 2, scratch 1"));
+  CHECK_THAT(output, Contains("verdict: positive transfer"));
+  const nlohmann::json m = read_json(dir.path + "/m.json");
+  CHECK(m["jumpstart"]["value"].get<double>() == Approx(0.45));
+  CHECK(m["axis"] == "games");
+  std::ofstream(dir.path + "/bad.json") << R"({"transfer": [], "scratch": []})";
+  CHECK(cli({"transfer", "metrics", dir.path + "/bad.json"}, &output) == 2);
+  CHECK_THAT(output, Contains("no transfer curves"));
+
+  // CKA on positions from game records.
+  auto game = make_game("tictactoe");
+  std::vector<SelfPlayRecord> records;
+  Rng rng(3);
+  for (int g = 0; g < 5; ++g) {
+    SelfPlayRecord r;
+    r.game_spec = game->spec();
+    auto state = game->new_initial_state();
+    while (!state->is_terminal()) {
+      const Action a = state->sample_playout_action(rng);
+      r.moves.push_back(a);
+      r.policies.push_back({{a, 1.0f}});
+      r.full_search.push_back(1);
+      r.root_values.push_back(0);
+      state->apply_action(a);
+    }
+    r.result = state->returns()[0];
+    records.push_back(r);
+  }
+  write_records_file(dir.path + "/games.jsonl", records);
+  save_checkpoint(dir.path + "/a.ckpt", PolicyValueNet(tiny_net(), 1), CheckpointMeta{});
+  REQUIRE(cli({"transfer", "cka", dir.path + "/a.ckpt", dir.path + "/a.ckpt", "--game", "tictactoe",
+               "--positions", "20", "--records", dir.path + "/games.jsonl"},
+              &output) == 0);
+  const nlohmann::json j = read_json(dir.path + "/a_vs_a.cka.json");
+  CHECK(j["positions_from"] == dir.path + "/games.jsonl");
+  CHECK(j["cka"][1][1].get<double>() == Approx(1.0));
+  CHECK(cli({"transfer", "cka", dir.path + "/a.ckpt", dir.path + "/a.ckpt", "--game",
+             "connect_four", "--records", dir.path + "/games.jsonl"},
+            &output) == 2);
+  CHECK_THAT(output, Contains("not connect_four"));
 }
 
 TEST_CASE("zero-shot size transfer: a Go 5x5 net beats a fresh net on 7x7", "[transfer][slow]") {
