@@ -564,6 +564,8 @@ TEST_CASE("tenuki transfer metrics and cka read their inputs and refuse bad ones
   CHECK_THAT(output, Contains("not connect_four"));
 }
 
+// About a minute of training on an idle machine; the budget counts steps so that a loaded machine
+// trains longer rather than less.
 TEST_CASE("zero-shot size transfer: a Go 5x5 net beats a fresh net on 7x7", "[transfer][slow]") {
   TempDir dir;
   const std::string config = dir.path + "/go5.json";
@@ -578,7 +580,7 @@ TEST_CASE("zero-shot size transfer: a Go 5x5 net beats a fresh net on 7x7", "[tr
     "replay": {"window": 20000, "min_positions": 500},
     "training": {"device": "cpu", "batch_size": 64, "train_ratio": 4, "ownership_weight": 0.5,
                  "checkpoint_every": 100000, "progress_seconds": 0},
-    "budget": {"minutes": 1}
+    "budget": {"steps": 1000, "minutes": 4}
   })JSON";
   std::string output;
   REQUIRE(cli({"train", config, "--out", dir.path + "/run"}, &output) == 0);
