@@ -14,10 +14,12 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "agents/network.h"
+#include "agents/search_config.h"
 
 namespace tenuki {
 
@@ -46,6 +48,13 @@ struct CheckpointMeta {
   std::string derivation = "from scratch";
   std::string created_at;  // UTC ISO-8601; save_checkpoint fills it when empty
   std::string notes;
+  // Optional (absent in older files): the self-play search settings the net was trained with and
+  // the self-play move cap (selfplay.max_moves, 0 = none), for search transfer (transfer/).
+  std::optional<SearchConfig> search;
+  int search_max_moves = 0;
+  // Optional: the mapping report of the transfer that made this checkpoint, as JSON text ("" when
+  // none); stored as the JSON object "transfer".
+  std::string transfer_report;
 };
 
 void to_json(nlohmann::json& j, const CheckpointMeta& meta);

@@ -26,6 +26,11 @@ void to_json(nlohmann::json& j, const CheckpointMeta& m) {
                      {"derivation", m.derivation},
                      {"created_at", m.created_at},
                      {"notes", m.notes}};
+  if (m.search) {
+    j["search"] = search_config_to_json(*m.search);
+    j["search_max_moves"] = m.search_max_moves;
+  }
+  if (!m.transfer_report.empty()) j["transfer"] = nlohmann::json::parse(m.transfer_report);
 }
 
 void from_json(const nlohmann::json& j, CheckpointMeta& m) {
@@ -56,6 +61,20 @@ void from_json(const nlohmann::json& j, CheckpointMeta& m) {
   str("derivation", &out.derivation);
   str("created_at", &out.created_at);
   str("notes", &out.notes);
+  if (j.contains("search")) {
+    out.search = search_config_from_json(j["search"]);
+    if (j.contains("search_max_moves")) {
+      if (!j["search_max_moves"].is_number_integer() || j["search_max_moves"].get<int64_t>() < 0 ||
+          j["search_max_moves"].get<int64_t>() > 1000000) {
+        throw std::invalid_argument("search_max_moves must be an integer in [0, 1000000]");
+      }
+      out.search_max_moves = j["search_max_moves"].get<int>();
+    }
+  }
+  if (j.contains("transfer")) {
+    if (!j["transfer"].is_object()) throw std::invalid_argument("transfer must be an object");
+    out.transfer_report = j["transfer"].dump();
+  }
   m = out;
 }
 

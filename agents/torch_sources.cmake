@@ -15,6 +15,7 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/experiments/bench_net.cpp
     ${PROJECT_SOURCE_DIR}/experiments/train_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/shared_inference.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/transfer_cli.cpp
   )
   set(TENUKI_TORCH_TEST_SOURCES
     ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
@@ -23,6 +24,7 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/tests/test_go_learning.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_cli_net.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_transfer.cpp
   )
 else()
   set(TENUKI_TORCH_SOURCES ${PROJECT_SOURCE_DIR}/agents/no_torch.cpp)

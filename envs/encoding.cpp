@@ -17,6 +17,55 @@ const std::vector<std::string>& channel_names() {
   return names;
 }
 
+const std::vector<PlaneTag>& plane_tags() {
+  static const std::vector<PlaneTag> tags = {
+      {"mover_gain", "the mover wins or captures here (winning cell, capturable stones, flips)"},
+      {"opponent_threat",
+       "the opponent wins or captures here (threatened line, own stones in atari)"},
+      {"own_two_liberties", "own chains with exactly 2 liberties"},
+      {"opponent_two_liberties", "opponent chains with exactly 2 liberties"},
+      {"komi", "komi from the mover's view / 15 on every cell"},
+      {"forbidden", "empty cells where the mover may not play (ko, superko, suicide)"},
+      {"own_goal_edge", "the edges the mover has to connect"},
+      {"opponent_goal_edge", "the edges the opponent has to connect"},
+  };
+  return tags;
+}
+
+std::vector<std::string> game_plane_tags(const Game& game) {
+  std::vector<std::string> tags(kNumGamePlanes);
+  const std::string& name = game.name();
+  if (name == "go" || name == "atari_go") {
+    // Own chains in atari are what the opponent can capture; opponent chains in atari are what
+    // the mover can capture.
+    tags = {"opponent_threat",
+            "mover_gain",
+            "own_two_liberties",
+            "opponent_two_liberties",
+            "komi",
+            "forbidden",
+            ""};
+  } else if (name == "othello") {
+    tags[0] = "mover_gain";
+  } else if (name == "hex") {
+    tags[0] = "own_goal_edge";
+    tags[1] = "opponent_goal_edge";
+  } else if (name == "gomoku" || name == "connect_four" || name == "tictactoe") {
+    tags[0] = "mover_gain";
+    tags[1] = "opponent_threat";
+  }
+  return tags;
+}
+
+bool game_has_pass(const Game& game) {
+  const std::string& name = game.name();
+  return name == "go" || name == "atari_go" || name == "othello";
+}
+
+bool game_scores_ownership(const Game& game) {
+  return game.name() == "go" || game.name() == "othello";
+}
+
 void encode(const State& state, int height, int width, float* out) {
   const Game& game = state.game();
   const int rows = game.rows(), cols = game.cols();

@@ -35,6 +35,24 @@ inline constexpr int kNumChannels = kGamePlanes + kNumGamePlanes;
 // Human-readable channel names, index = channel.
 const std::vector<std::string>& channel_names();
 
+// Semantic tags of the game planes (table in envs/ENCODING.md), so that weights trained on one
+// game's planes can be mapped onto another game's planes that mean the same thing. A tag is a
+// short snake_case name; "" marks a plane the game leaves 0.
+struct PlaneTag {
+  std::string tag;
+  std::string meaning;
+};
+// Every tag any game uses, with its meaning.
+const std::vector<PlaneTag>& plane_tags();
+// The tags of game planes 0..kNumGamePlanes-1 of `game` (by its registry name); all "" for a
+// game tenuki does not know.
+std::vector<std::string> game_plane_tags(const Game& game);
+// Whether pass can ever be a legal move in `game` (Go, Atari Go, Othello's forced pass).
+bool game_has_pass(const Game& game);
+// Whether the final owner of each cell decides the result (Go's area scoring, Othello's disc
+// count), which makes ownership a training target worth learning.
+bool game_scores_ownership(const Game& game);
+
 // Fills `out` (kNumChannels * height * width floats) for `state`.
 // Preconditions: height >= rows, width >= cols. When terminal, kLegalMoves is all zero.
 void encode(const State& state, int height, int width, float* out);

@@ -29,6 +29,13 @@ class Args {
   Args(const std::vector<std::string>& args, const std::set<std::string>& value_flags,
        const std::set<std::string>& switches);
   const std::vector<std::string>& positional() const { return positional_; }
+  // The same flags with the first positional word removed (a subcommand's name).
+  Args without_first_positional() const {
+    return Args(positional_.empty()
+                    ? positional_
+                    : std::vector<std::string>(positional_.begin() + 1, positional_.end()),
+                values_);
+  }
   bool has(const std::string& flag) const { return values_.count(flag) > 0; }
   std::string get(const std::string& flag, const std::string& def) const;
   // The flag's value as an integer in [min, max] (def when absent); throws UsageError naming the

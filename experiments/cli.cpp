@@ -18,6 +18,7 @@
 #include "experiments/cli_commands.h"
 #include "experiments/tournament_cli.h"
 #include "experiments/train_cli.h"
+#include "experiments/transfer_cli.h"
 
 namespace tenuki {
 namespace {
@@ -126,6 +127,48 @@ const std::vector<CommandInfo>& commands() {
        {"train experiments/train/connect_four.json --out runs/c4",
         "train experiments/train/go9.json --out runs/go9 --budget-minutes 120"},
        [](auto& a, auto& o, auto& e) { return cmd_train(a, o, e); }},
+      {"transfer",
+       "SOURCE.ckpt",
+       "carry a network and its search settings to another game or size; prints the mapping "
+       "report and writes TARGET.transfer.json beside the checkpoint (subcommands: metrics, cka)",
+       {{"to", "GAME", "", "target game (required)"},
+        {"out", "TARGET.ckpt", "", "output checkpoint (required)"},
+        {"plan", "PLAN", "fine-tune",
+         "zero-shot | fine-tune | frozen-trunk(unfreeze_after=N,warmup=W) "
+         "| partial(blocks=K)"},
+        {"game-planes", "semantic|keep|drop", "semantic", "how game-specific input planes map"},
+        {"heads", "auto|keep|reinit(...)", "auto",
+         "heads to re-initialise: reinit(policy,value,ownership,pass)"},
+        {"search", "source|scaled|target", "scaled", "search settings for the target game"},
+        {"from", "GAME", "checkpoint's", "source game, when the checkpoint does not name it"},
+        {"seed", "S", "1", "seed of re-initialised tensors"}},
+       {"transfer go9.ckpt --to 'othello(size=8)' --out othello.ckpt",
+        "transfer go9.ckpt --to 'go(size=13)' --out go13.ckpt --plan zero-shot"},
+       [](auto& a, auto& o, auto& e) { return cmd_transfer(a, o, e); }},
+      {"transfer metrics",
+       "CURVES.json",
+       "jumpstart, area, transfer ratio, slope, asymptote, time to threshold and verdict, with "
+       "bootstrap 95% intervals over seeds",
+       {{"threshold", "T", "", "strength threshold for time to threshold"},
+        {"source-cost", "C", "0", "compute charged to the transfer arm (total-time view)"},
+        {"bootstrap", "B", "2000", "bootstrap resamples"},
+        {"early", "F", "0.2", "fraction of the axis for the early slope"},
+        {"last", "K", "3", "last points averaged for the asymptote"},
+        {"seed", "S", "1", "bootstrap seed"},
+        {"out", "FILE.json", "", "also write the metrics as JSON"},
+        {"json", "", "", "print JSON instead of the table"}},
+       {"transfer metrics curves.json --threshold 0.5"},
+       [](auto& a, auto& o, auto& e) { return cmd_transfer(a, o, e); }},
+      {"transfer cka",
+       "A.ckpt B.ckpt",
+       "linear CKA between every trunk block of two networks on the same positions",
+       {{"game", "GAME", "", "the positions' game (required)"},
+        {"positions", "N", "512", "positions"},
+        {"records", "PATH", "", "take positions from self-play records (else random play)"},
+        {"seed", "S", "1", "seed of the random positions"},
+        {"out", "FILE.json", "A_vs_B.cka.json", "where the matrix is written"}},
+       {"transfer cka a.ckpt b.ckpt --game connect_four --positions 1024"},
+       [](auto& a, auto& o, auto& e) { return cmd_transfer(a, o, e); }},
       {"tournament",
        "[GAME]",
        "rated tournament between agents, resumable (see README: Tournaments)",
@@ -193,18 +236,24 @@ std::string examples_footer(const CommandInfo& c) {
 std::string completion_script() {
   std::string cases;
   std::string top;
+  std::string subcommands;  // "bench_rules bench_mcts ... transfer_cka"
   for (const auto& c : commands()) {
-    if (c.path.find(' ') == std::string::npos) top += (top.empty() ? "" : " ") + c.path;
     std::string words = "--help";
     for (const auto& f : c.flags) words += " --" + f.name;
-    if (c.path == "bench") words += " rules mcts net";
-    const auto space = c.path.find(' ');
-    if (space == std::string::npos) {
-      cases += "    " + c.path + ") words=\"" + words + "\" ;;\n";
-    } else {
-      cases += "    " + c.path.substr(0, space) + "_" + c.path.substr(space + 1) + ") words=\"" +
-               words + "\" ;;\n";
+    for (const auto& child : commands()) {  // subcommands, e.g. bench rules|mcts|net
+      if (child.path.rfind(c.path + " ", 0) == 0) {
+        words += " " + child.path.substr(c.path.size() + 1);
+      }
     }
+    std::string key = c.path;
+    const auto space = key.find(' ');
+    if (space == std::string::npos) {
+      top += (top.empty() ? "" : " ") + c.path;
+    } else {
+      key[space] = '_';
+      subcommands += " " + key;
+    }
+    cases += "    " + key + ") words=\"" + words + "\" ;;\n";
   }
   return "# bash completion for tenuki: source <(tenuki completion)\n"
          "_tenuki() {\n"
@@ -215,8 +264,10 @@ std::string completion_script() {
          " completion --help --version\" -- \"$cur\")); return\n"
          "  fi\n"
          "  key=${COMP_WORDS[1]}\n"
-         "  if [ \"$key\" = bench ] && [ \"$COMP_CWORD\" -gt 2 ]; then key=bench_${COMP_WORDS[2]}; "
-         "fi\n"
+         "  case \" " +
+         subcommands +
+         " \" in *\" ${key}_${COMP_WORDS[2]} \"*) [ \"$COMP_CWORD\" -gt 2 ] && "
+         "key=${key}_${COMP_WORDS[2]} ;; esac\n"
          "  case \"$key\" in\n" +
          cases +
          "    *) words=\"\" ;;\n"

@@ -2,6 +2,7 @@
 #include "experiments/args.h"
 #include "experiments/bench_net.h"
 #include "experiments/train_cli.h"
+#include "experiments/transfer_cli.h"
 
 namespace tenuki {
 namespace {
@@ -16,6 +17,7 @@ std::set<std::string> bench_net_flags() { return {}; }
 int cmd_bench_net(const Args&, std::ostream&) { no_torch("bench net"); }
 int cmd_net_init(const Args&, std::ostream&) { no_torch("net-init"); }
 int cmd_train(const Args&, std::ostream&, std::ostream&) { no_torch("train"); }
+int cmd_transfer(const Args&, std::ostream&, std::ostream&) { no_torch("transfer"); }
 
 }  // namespace tenuki
 

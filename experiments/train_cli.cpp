@@ -32,6 +32,7 @@
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
 #include "selfplay/training_run.h"
+#include "transfer/training_transfer.h"
 
 namespace tenuki {
 namespace {
@@ -146,6 +147,16 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   }
   DeviceOptions infer_options;
   infer_options.device = config.inference.device;
+  // Transfer (the config's "transfer" section): resolves network, frozen prefixes, unfreezing and
+  // search from the source checkpoint and the plan, before the config is compared and written.
+  std::optional<transfer::TrainingTransfer> transfer_start;
+  if (config.transfer.given()) {
+    try {
+      transfer_start = transfer::resolve_training_transfer(config);
+    } catch (const transfer::TransferError& e) {
+      throw UsageError(std::string("config: transfer: ") + e.what());
+    }
+  }
   CheckpointMeta init_meta;
   if (!config.loop.init_checkpoint.empty()) {
     init_meta = read_checkpoint_meta(config.loop.init_checkpoint);
@@ -224,6 +235,12 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
       for (const auto& f : config.training.frozen) derivation += " " + f;
       derivation += ")";
     }
+  } else if (transfer_start) {
+    transfer::copy_weights(*transfer_start->transplant.net, *master);
+    parent = transfer_start->parent;
+    derivation = transfer_start->derivation;
+    write_file_atomically(dir.file("transfer.json"),
+                          transfer_start->transplant.report.dump(2) + "\n");
   }
 
   // 4. Services and data.

@@ -213,6 +213,8 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("metrics_every", &l.metrics_every, 1, 1e9);
     r.number("progress_seconds", &l.progress_seconds, 0, 1e6);
     r.string("init_checkpoint", &l.init_checkpoint);
+    r.integer("unfreeze_after", &t.unfreeze_after, 0, 9.0e15);
+    r.integer("unfreeze_warmup", &t.unfreeze_warmup, 0, 9.0e15);
     r.finish();
   }
   if (root.has("evaluation")) {
@@ -243,8 +245,28 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.number("minutes", &c.budget.minutes, 0, 1e9);
     r.finish();
   }
+  if (root.has("transfer")) {
+    ObjectReader r(root.at("transfer"), "transfer");
+    auto& t = c.transfer;
+    if (!r.has("from")) ObjectReader::fail("transfer.from", "is required (a checkpoint path)");
+    r.string("from", &t.from);
+    if (t.from.empty()) ObjectReader::fail("transfer.from", "must name a checkpoint");
+    r.string("plan", &t.plan);
+    check_spec("transfer.plan", t.plan);
+    r.choice("game_planes", &t.game_planes, {"semantic", "keep", "drop"});
+    r.string("heads", &t.heads);  // checked with the plan by the train command
+    r.choice("search", &t.search, {"source", "scaled", "target"});
+    r.finish();
+    if (!c.loop.init_checkpoint.empty()) {
+      ObjectReader::fail("transfer", "and training.init_checkpoint exclude each other; use one");
+    }
+  }
   root.finish();
-  if (c.loop.init_checkpoint.empty() && !c.network_given) c.network_given = true;  // defaults
+  // Without "network", the architecture comes from init_checkpoint or transfer.from, else the
+  // defaults.
+  if (c.loop.init_checkpoint.empty() && !c.transfer.given() && !c.network_given) {
+    c.network_given = true;
+  }
   return c;
 }
 
@@ -288,7 +310,9 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"checkpoint_every", c.loop.checkpoint_every},
                    {"metrics_every", c.loop.metrics_every},
                    {"progress_seconds", c.loop.progress_seconds},
-                   {"init_checkpoint", c.loop.init_checkpoint}};
+                   {"init_checkpoint", c.loop.init_checkpoint},
+                   {"unfreeze_after", t.unfreeze_after},
+                   {"unfreeze_warmup", t.unfreeze_warmup}};
   j["evaluation"] = {{"every_steps", c.evaluation.every_steps},
                      {"every_minutes", c.evaluation.every_minutes},
                      {"games", c.evaluation.games},
@@ -297,6 +321,13 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                      {"search", search_config_to_json(c.evaluation.search)}};
   j["budget"] = {
       {"games", c.budget.games}, {"steps", c.budget.steps}, {"minutes", c.budget.minutes}};
+  if (c.transfer.given()) {
+    j["transfer"] = {{"from", c.transfer.from},
+                     {"plan", c.transfer.plan},
+                     {"game_planes", c.transfer.game_planes},
+                     {"heads", c.transfer.heads},
+                     {"search", c.transfer.search}};
+  }
   return j;
 }
 

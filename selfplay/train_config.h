@@ -83,6 +83,13 @@ struct TrainerConfig {
   std::vector<std::string> frozen;
   // (prefix, multiplier) pairs, same matching; the longest matching prefix wins; default 1.
   std::vector<std::pair<std::string, double>> lr_multipliers;
+  // Unfreezing (the transfer plan frozen-trunk(unfreeze_after=N,warmup=W) sets these): when
+  // unfreeze_after > 0, the `frozen` parameters train from optimiser step unfreeze_after on
+  // (steps of the whole run, so a stopped and resumed run keeps the schedule), their learning
+  // rate scaled by min(1, (step - unfreeze_after + 1) / unfreeze_warmup) (1 when warmup is 0).
+  // 0 = frozen for good.
+  int64_t unfreeze_after = 0;
+  int64_t unfreeze_warmup = 0;
 };
 
 // Schedules of the training loop (selfplay/training_run.h).
@@ -113,6 +120,18 @@ struct BudgetConfig {
   bool any() const { return games > 0 || steps > 0 || minutes > 0; }
 };
 
+// Starting from a network trained on another game or size (transfer/, `tenuki transfer`): the
+// section "transfer" of a config. Resolved by the train command (transfer/training_transfer.h),
+// which fills network, training.frozen / unfreeze_*, and search from it.
+struct TransferConfig {
+  std::string from;                      // source checkpoint; "" = no transfer
+  std::string plan = "fine-tune";        // transfer plan spec (transfer/plan.h)
+  std::string game_planes = "semantic";  // semantic | keep | drop
+  std::string heads = "auto";            // auto | keep | reinit(policy,value,ownership,pass)
+  std::string search = "target";         // source | scaled | target
+  bool given() const { return !from.empty(); }
+};
+
 struct TrainConfig {
   std::string game;  // game spec, e.g. "connect_four"
   uint64_t seed = 1;
@@ -126,6 +145,7 @@ struct TrainConfig {
   LoopConfig loop;
   EvaluationConfig evaluation;
   BudgetConfig budget;
+  TransferConfig transfer;
 };
 
 // Parses and validates (ranges and the game spec's syntax are checked; the game itself is built by

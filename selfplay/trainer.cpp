@@ -19,7 +19,10 @@ bool name_has_prefix(const std::string& name, const std::string& prefix) {
 struct Trainer::Impl {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::vector<double> group_multipliers;  // per optimiser parameter group
+  std::vector<bool> group_deferred;       // per group: frozen until unfreezing
   std::vector<std::shared_ptr<torch::nn::Module>> frozen_modules;
+  std::vector<torch::Tensor> deferred;  // frozen parameters that unfreeze later
+  bool thawed = false;                  // the deferred parameters have been unfrozen
   std::vector<std::pair<std::string, double>> trainable;
   torch::Device device{torch::kCPU};
 };
@@ -51,16 +54,16 @@ Trainer::Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& confi
   for (const auto& [prefix, m] : config_.lr_multipliers) {
     check_prefix("training.lr_multipliers", prefix);
   }
-  std::map<double, std::vector<torch::Tensor>> groups;
+  // Parameter groups by (deferred, multiplier); deferred = frozen now, trained after unfreezing.
+  const bool unfreezes = config_.unfreeze_after > 0;
+  std::map<std::pair<bool, double>, std::vector<torch::Tensor>> groups;
+  bool any_trainable = false;
   for (auto& item : params) {
     bool frozen = false;
     for (const auto& prefix : config_.frozen)
       frozen = frozen || name_has_prefix(item.key(), prefix);
-    if (frozen) {
-      item.value().set_requires_grad(false);
-      continue;
-    }
-    item.value().set_requires_grad(true);
+    item.value().set_requires_grad(!frozen);
+    if (frozen && !unfreezes) continue;
     double multiplier = 1.0;
     size_t best = 0;
     for (const auto& [prefix, m] : config_.lr_multipliers) {
@@ -69,18 +72,25 @@ Trainer::Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& confi
         multiplier = m;
       }
     }
-    groups[multiplier].push_back(item.value());
-    impl_->trainable.emplace_back(item.key(), multiplier);
+    groups[{frozen, multiplier}].push_back(item.value());
+    if (frozen) {
+      impl_->deferred.push_back(item.value());
+    } else {
+      any_trainable = true;
+      impl_->trainable.emplace_back(item.key(), multiplier);
+    }
   }
   for (const auto& item : module.named_modules("", /*include_self=*/false)) {
     for (const auto& prefix : config_.frozen) {
       if (name_has_prefix(item.key(), prefix)) impl_->frozen_modules.push_back(item.value());
     }
   }
-  if (groups.empty()) throw ConfigError("config: training.frozen freezes every parameter");
+  if (!any_trainable && !unfreezes) {
+    throw ConfigError("config: training.frozen freezes every parameter");
+  }
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
-  for (auto& [multiplier, tensors] : groups) {
-    const double lr = config_.lr * multiplier;
+  for (auto& [key, tensors] : groups) {
+    const double lr = config_.lr * key.second;
     if (config_.optimizer == "adam") {
       param_groups.emplace_back(
           tensors, std::make_unique<torch::optim::AdamWOptions>(
@@ -92,7 +102,8 @@ Trainer::Trainer(std::shared_ptr<PolicyValueNet> net, const TrainerConfig& confi
                                                  .nesterov(config_.momentum > 0)
                                                  .weight_decay(config_.weight_decay)));
     }
-    impl_->group_multipliers.push_back(multiplier);
+    impl_->group_multipliers.push_back(key.second);
+    impl_->group_deferred.push_back(key.first);
   }
   if (config_.optimizer == "adam") {
     impl_->optimizer = std::make_unique<torch::optim::AdamW>(
@@ -125,10 +136,24 @@ std::vector<std::pair<std::string, double>> Trainer::trainable_parameters() cons
   return impl_->trainable;
 }
 
+double Trainer::unfreeze_factor(int64_t step) const {
+  if (config_.unfreeze_after <= 0 || step < config_.unfreeze_after) return 0.0;
+  if (config_.unfreeze_warmup <= 0) return 1.0;
+  return std::min(1.0, static_cast<double>(step - config_.unfreeze_after + 1) /
+                           static_cast<double>(config_.unfreeze_warmup));
+}
+
 TrainStepStats Trainer::step(const TrainingBatch& batch) {
   PolicyValueNetImpl& module = net_->impl();
+  const double thaw = unfreeze_factor(steps_);
+  if (thaw > 0 && !impl_->thawed) {
+    for (auto& p : impl_->deferred) p.set_requires_grad(true);
+    impl_->thawed = true;
+  }
   module.train();
-  for (auto& m : impl_->frozen_modules) m->eval();
+  if (!impl_->thawed) {
+    for (auto& m : impl_->frozen_modules) m->eval();
+  }
   const int64_t n = batch.size;
   const auto device = impl_->device;
   auto to_device = [&](const std::vector<float>& v, std::vector<int64_t> shape) {
@@ -151,7 +176,8 @@ TrainStepStats Trainer::step(const TrainingBatch& batch) {
   const double lr = lr_at(steps_);
   auto& groups = impl_->optimizer->param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
-    groups[g].options().set_lr(lr * impl_->group_multipliers[g]);
+    groups[g].options().set_lr(lr * impl_->group_multipliers[g] *
+                               (impl_->group_deferred[g] ? thaw : 1.0));
   }
   impl_->optimizer->zero_grad();
   loss.backward();

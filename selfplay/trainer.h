@@ -7,7 +7,9 @@
 // + ownership_weight * mean_cells (ownership - final owner)^2   (only with an ownership head)
 // plus weight decay in the optimiser (SGD with Nesterov momentum, or AdamW for "adam").
 // Learning rate at step t: lr * schedule(t) * multiplier(parameter), see TrainerConfig.
-// Frozen parameters get no gradient and their modules' batch-norm statistics stay fixed.
+// Frozen parameters get no gradient and their modules' batch-norm statistics stay fixed, until
+// step config.unfreeze_after when set (transfer plan frozen-trunk); the schedule depends only on
+// steps(), so set_steps() on a resumed run keeps it.
 //
 // This header does not include LibTorch. Thread-safety: not thread-safe; one thread calls every
 // method. Readers of net() (checkpoints, weight publication) must run on that thread too, or
@@ -46,6 +48,9 @@ class Trainer {
   void set_steps(int64_t steps) { steps_ = steps; }
   // Base learning rate at step t (schedule applied, multipliers not).
   double lr_at(int64_t step) const;
+  // The learning-rate factor of the frozen parameters at step t when config.unfreeze_after > 0:
+  // 0 before unfreeze_after, then the warm-up ramp up to 1 (see TrainerConfig).
+  double unfreeze_factor(int64_t step) const;
 
   PolicyValueNet& net() { return *net_; }
   const std::shared_ptr<PolicyValueNet>& net_ptr() const { return net_; }

@@ -231,6 +231,8 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   CheckpointMeta meta;
   meta.game_spec = d_.game->spec();
   meta.training_step = state.step;
+  meta.search = d_.config.search;  // for search transfer (transfer/search_transfer.h)
+  meta.search_max_moves = d_.config.selfplay.max_moves;
   const std::string name = d_.dir.checkpoint_name(state.step);
   if (state.latest_checkpoint.empty()) {
     meta.parent = first_parent_;
