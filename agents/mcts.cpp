@@ -348,7 +348,8 @@ void Mcts::Impl::apply_pass_rule(const SearchConfig& config, const State& state)
   const bool opponent_passed = !state.history().empty() && state.history().back() == pass;
   if (opponent_passed && ended[mover] > 0) {
     forced_action = pass;
-  } else if (ended[mover] < 0 && state.legal_actions().size() > 1) {
+  } else if ((ended[mover] < 0 || !state.only_pass_is_sensible()) &&
+             state.legal_actions().size() > 1) {
     blocked_root_action = pass;
   }
 }

@@ -42,10 +42,12 @@ struct SearchConfig {
   double gumbel_c_visit = 50.0;
   double gumbel_c_scale = 1.0;
   // Pass rule for games scored on the board when passing ends them (Go; State::
-  // returns_if_ended_now), after Leela Zero: at the root, a pass that would lose if the game
-  // ended now is not searched while another legal move exists (so the policy target never
-  // teaches it), and after the opponent's pass a pass that wins is played without a search
-  // (SearchResult::forced, not a training target). No effect in other games.
+  // returns_if_ended_now). At the root a pass is searched only when it would not lose if the
+  // game ended now (after Leela Zero) and no sensible move is left (every legal placement fills
+  // one of the mover's own eyes; State::only_pass_is_sensible), unless it is the only legal move;
+  // so the policy target never teaches an early pass. After the opponent's pass, a pass that wins
+  // is played without a search (SearchResult::forced, not a training target). No effect in games
+  // without passing. Known limit: in a seki the side to move must fill a shared liberty.
   bool safe_pass = true;
   uint64_t seed = 1;
 };

@@ -121,6 +121,9 @@ class State {
   virtual bool returns_if_ended_now(std::array<double, kNumPlayers>* returns) const {
     return false;
   }
+  // True when passing is the only sensible move left: every legal placement would fill one of the
+  // mover's own eyes (Go; the same test as the playout policy's). False by default.
+  virtual bool only_pass_is_sensible() const { return false; }
 
   // ASCII board with GTP coordinates and a status line.
   virtual std::string to_string() const;

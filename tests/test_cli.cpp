@@ -152,6 +152,10 @@ TEST_CASE("cli: every command's --help exits 0 and lists each of its flags", "[c
        {"agents", "format", "games-per-pair", "concurrency", "out", "config", "opening-plies",
         "openings", "max-moves", "seed", "anchor", "anchor-elo", "sprt", "inference", "progress"}},
       {"net-init", {"game", "blocks", "channels", "seed", "config"}},
+      {"transfer", {"to", "out", "plan", "game-planes", "heads", "search", "from", "seed"}},
+      {"transfer metrics",
+       {"threshold", "source-cost", "bootstrap", "early", "last", "seed", "out", "json"}},
+      {"transfer cka", {"game", "positions", "records", "seed", "out"}},
       {"gtp", {"agent", "game", "seed"}},
       {"encoding", {"moves", "seed"}},
   };
@@ -169,8 +173,8 @@ TEST_CASE("cli: every command's --help exits 0 and lists each of its flags", "[c
   // The top-level help names every command; `tenuki help CMD` is `tenuki CMD --help`.
   Run top = run_binary("--help");
   REQUIRE(top.code == 0);
-  for (const char* c : {"games", "perft", "play", "bench", "train", "tournament", "net-init", "gtp",
-                        "encoding", "--version"}) {
+  for (const char* c : {"games", "perft", "play", "bench", "train", "transfer", "tournament",
+                        "net-init", "gtp", "encoding", "--version"}) {
     REQUIRE_THAT(top.out, Contains(c));
   }
   Run help_play = run_binary("help play");
@@ -225,4 +229,5 @@ TEST_CASE("cli: bash completion lists commands and flags", "[cli]") {
   REQUIRE_THAT(r.out, Contains("complete -o default -F _tenuki tenuki"));
   REQUIRE_THAT(r.out, Contains("--games-per-pair"));
   REQUIRE_THAT(r.out, Contains("bench_net)"));
+  REQUIRE_THAT(r.out, Contains("transfer_cka)"));
 }

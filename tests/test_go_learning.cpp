@@ -49,7 +49,7 @@ TEST_CASE("self-play learns Go 5x5: beats random and plays its games out", "[sel
     "training": {"device": "cpu", "batch_size": 128, "lr": 0.02, "train_ratio": 6,
                  "ownership_weight": 0.5, "checkpoint_every": 500, "metrics_every": 25,
                  "progress_seconds": 30},
-    "budget": {"minutes": 3}
+    "budget": {"steps": 1200, "minutes": 10}
   })J";
   const auto start = std::chrono::steady_clock::now();
   std::string output;

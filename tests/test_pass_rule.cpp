@@ -127,20 +127,48 @@ TEST_CASE("pass rule: after the opponent's pass, a winning pass is played at onc
   CHECK(s->returns()[0] == 1.0);
 }
 
-TEST_CASE("pass rule: a pass that draws or wins stays a searched choice", "[mcts][pass]") {
-  auto game = make_game("go(size=5,komi=0)");
-  // Equal areas: ending now is a draw, so the pass is not blocked.
+TEST_CASE("pass rule: ahead by komi with moves left, the pass is not searched", "[mcts][pass]") {
+  // The opening trap: white leads by komi on a board of neutral points and could pass.
+  auto game = make_game("go(size=5,komi=5.5)");
+  auto s = game->new_initial_state();
+  for (const char* m : {"C3", "C2", "D4"}) s->apply_action(game->string_to_action(m));
+  REQUIRE(s->current_player() == 1);
+  REQUIRE(ended_now(*s) > 0);
+  REQUIRE_FALSE(s->only_pass_is_sensible());
+  CHECK(search(*s, false).action == game->pass_action());  // the control
+  const SearchResult r = search(*s, true);
+  CHECK(r.action != game->pass_action());
+  CHECK(r.policy_target[game->pass_action()] == 0.0f);
+}
+
+TEST_CASE("pass rule: once only eye-filling moves are left, a non-losing pass is searched",
+          "[mcts][pass]") {
+  auto game = make_game("go(size=5,komi=5)");
+  // White to move owns E5, E3, E1 as eyes; every other empty point is suicide for white.
   auto s = GoState::from_ascii(game, R"(
-    . x . o .
-    . x . o .
-    . x . o .
-    . x . o .
-    . x . o .)",
-                               0);
-  REQUIRE(ended_now(*s) == 0);
+    . x o o .
+    x x o o o
+    . x o o .
+    x x o o o
+    . x o o .)",
+                               1);
+  REQUIRE(s->only_pass_is_sensible());
+  REQUIRE(s->legal_actions().size() > 1);
+  REQUIRE(ended_now(*s) > 0);  // black 10 - white 15 - komi 5
   const SearchResult r = search(*s, true);
   CHECK(r.action == game->pass_action());
   CHECK(!r.forced);
+  // Black, to move on the same board, is losing: it fills its own eye rather than pass.
+  auto b = GoState::from_ascii(game, R"(
+    . x o o .
+    x x o o o
+    . x o o .
+    x x o o o
+    . x o o .)",
+                               0);
+  REQUIRE(b->only_pass_is_sensible());
+  REQUIRE(ended_now(*b) < 0);
+  CHECK(search(*b, true).action != game->pass_action());
 }
 
 TEST_CASE("pass rule: the only legal move is a pass", "[mcts][pass]") {
@@ -172,7 +200,11 @@ TEST_CASE("pass rule: over whole games it never passes into a loss when it could
     while (!s->is_terminal()) {
       const bool losing = ended_now(*s) < 0;
       const bool can_play_on = s->legal_actions().size() > 1;
+      const bool sensible_move_left = !s->only_pass_is_sensible();
       const SearchResult r = tree.search(*s, evaluator);
+      if (r.action == game->pass_action() && !r.forced && can_play_on) {
+        REQUIRE_FALSE(sensible_move_left);  // a searched pass only once the board is settled
+      }
       if (losing && can_play_on) {
         ++blocked;
         REQUIRE(r.action != game->pass_action());

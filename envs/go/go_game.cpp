@@ -320,6 +320,15 @@ int GoState::cell_owner(int cell) const {
 
 int GoState::ko_cell() const { return ko_loc_ == go::kNullLoc ? -1 : board_.cell_of_loc(ko_loc_); }
 
+bool GoState::only_pass_is_sensible() const {
+  const go::Color c = go::color_of_player(to_move_);
+  const int16_t* empties = board_.empty_locs();
+  for (int i = 0; i < board_.num_empty(); ++i) {
+    if (!board_.is_eye_like(empties[i], c) && is_legal_placement(empties[i], c)) return false;
+  }
+  return true;
+}
+
 Action GoState::sample_playout_action(Rng& rng) const {
   const go::Color c = go::color_of_player(to_move_);
   int k = board_.num_empty();

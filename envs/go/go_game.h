@@ -133,6 +133,9 @@ class GoState : public State {
   // Tromp-Taylor area score with komi as the position stands (Atari Go: a draw unless someone
   // has captured).
   bool returns_if_ended_now(std::array<double, kNumPlayers>* returns) const override;
+  // No legal placement is left that does not fill an eye-like point of the mover
+  // (go::Board::is_eye_like). O(empty points).
+  bool only_pass_is_sensible() const override;
   std::unique_ptr<State> clone() const override;
   uint64_t hash() const override;
   int cell_owner(int cell) const override;
