@@ -1,18 +1,12 @@
 #include "selfplay/training_run.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -25,6 +19,7 @@
 #include "agents/checkpoint.h"
 #include "envs/encoding.h"
 #include "envs/go/sgf.h"
+#include "selfplay/evaluation_thread.h"
 #include "selfplay/selfplay_worker.h"
 
 namespace tenuki {
@@ -255,128 +250,6 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   state.samples_consumed = d_.rate.consumed();
   d_.dir.write_state(state);
 }
-
-// Runs queued evaluation jobs one at a time on its own thread and appends their results to the
-// metrics; their log lines wait in take_log_lines() for the loop's thread to print.
-// Thread-safety: every public method from the trainer's thread; the jobs run on the evaluation
-// thread.
-class TrainingLoop::EvaluationThread {
- public:
-  static constexpr int kEvaluationNiceness = 10;
-
-  explicit EvaluationThread(RunDirectory& dir) : dir_(dir) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~EvaluationThread() { shut_down(); }
-  // Abandons the job in progress (it returns within a move) and the queued ones, and joins the
-  // thread. Idempotent.
-  void shut_down() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      closing_ = true;
-      abandon_ = true;
-      if (!jobs_.empty()) {
-        log_lines_.push_back(std::to_string(jobs_.size()) + " queued evaluation(s) abandoned");
-        jobs_.clear();
-      }
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  void queue(EvaluationJob job, nlohmann::json context) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back({std::move(job), std::move(context)});
-    }
-    cv_.notify_all();
-  }
-  // Jobs queued or running.
-  int pending() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return static_cast<int>(jobs_.size()) + (running_ ? 1 : 0);
-  }
-  // Log lines of the evaluations finished since the last call.
-  std::vector<std::string> take_log_lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return std::exchange(log_lines_, {});
-  }
-  // Waits until every job is done, or `stop` is set; returns true when all are done.
-  bool wait_all(const std::atomic<bool>& stop) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!jobs_.empty() || running_) {
-      if (stop.load()) return false;
-      cv_.wait_for(lock, std::chrono::milliseconds(100));
-    }
-    return true;
-  }
-
- private:
-  struct Queued {
-    EvaluationJob job;
-    nlohmann::json context;  // step, games and wall_s of the snapshot
-  };
-  void serve() {
-    // Evaluations yield the CPU to self-play and training: this thread (and the engines it
-    // starts, which inherit its niceness) runs at a lower priority. Linux-specific; best effort.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kEvaluationNiceness);
-    for (;;) {
-      Queued next;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
-        if (closing_) return;
-        next = std::move(jobs_.front());
-        jobs_.pop_front();
-        running_ = true;
-        log_lines_.push_back("eval step " + std::to_string(next.context.value("step", 0)) +
-                             ": started");
-      }
-      const auto start = Clock::now();
-      std::vector<nlohmann::json> results;
-      std::string error;
-      try {
-        results = next.job(abandon_);
-      } catch (const std::exception& e) {
-        error = e.what();
-      }
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      const int64_t step = next.context.value("step", int64_t{0});
-      std::ostringstream line;
-      if (abandon_.load()) {
-        line << "eval step " << step << ": abandoned (stopping)";
-      } else if (!error.empty()) {
-        line << "eval step " << step << ": failed: " << error;
-      } else {
-        line << "eval step " << step << ":";
-        for (auto& r : results) {
-          r.update(next.context);
-          r["type"] = "eval";
-          r["eval_seconds"] = std::round(seconds * 10) / 10;
-          dir_.append_metrics(r);
-          line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
-               << r.value("win_rate", 0.0);
-        }
-        line << "  (" << std::fixed << std::setprecision(0) << seconds << " s)";
-      }
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        log_lines_.push_back(line.str());
-        running_ = false;
-      }
-      cv_.notify_all();
-    }
-  }
-
-  RunDirectory& dir_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> log_lines_;  // guarded by mutex_
-  std::condition_variable cv_;
-  std::deque<Queued> jobs_;  // guarded by mutex_
-  bool running_ = false;     // guarded by mutex_
-  bool closing_ = false;     // guarded by mutex_
-  std::atomic<bool> abandon_{false};
-  std::thread thread_;
-};
 
 void TrainingLoop::queue_evaluation(const RunState& state) {
   if (!evaluate_ || !evaluations_) return;

@@ -23,6 +23,7 @@
 
 #include "envs/game.h"
 #include "selfplay/batching_evaluator.h"
+#include "selfplay/evaluation_thread.h"
 #include "selfplay/game_record.h"
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
@@ -107,13 +108,9 @@ class RecordWriter {
   GameShape shape_;  // guarded by mutex_
 };
 
-// An evaluation of one snapshot of the net against the reference agents, run on the loop's
-// evaluation thread: returns one JSON object per opponent (at least "opponent" and "win_rate").
-// It checks `stop` between moves and returns early (its results are then discarded) once set.
-using EvaluationJob = std::function<std::vector<nlohmann::json>(const std::atomic<bool>& stop)>;
 // Called on the trainer's thread with the current net: copies what the evaluation needs (the
-// weights) and returns the job. The loop runs the jobs one at a time, in order, on its own
-// thread beside self-play and training, so evaluations never stall them.
+// weights) and returns the job. The loop runs the jobs on an EvaluationThread, beside self-play
+// and training, so evaluations never stall them.
 using EvaluationHook = std::function<EvaluationJob(const PolicyValueNet& net)>;
 
 struct LoopDependencies {
@@ -152,8 +149,6 @@ class TrainingLoop {
   void write_checkpoint(RunState& state);
   // Snapshots the net and queues its evaluation (no-op without a hook).
   void queue_evaluation(const RunState& state);
-
-  class EvaluationThread;
 
   LoopDependencies d_;
   EvaluationHook evaluate_;

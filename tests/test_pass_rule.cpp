@@ -145,13 +145,13 @@ TEST_CASE("pass rule: once only eye-filling moves are left, a non-losing pass is
           "[mcts][pass]") {
   auto game = make_game("go(size=5,komi=5)");
   // White to move owns E5, E3, E1 as eyes; every other empty point is suicide for white.
-  auto s = GoState::from_ascii(game, R"(
+  const char* settled = R"(
     . x o o .
     x x o o o
     . x o o .
     x x o o o
-    . x o o .)",
-                               1);
+    . x o o .)";
+  auto s = GoState::from_ascii(game, settled, 1);
   REQUIRE(s->only_pass_is_sensible());
   REQUIRE(s->legal_actions().size() > 1);
   REQUIRE(ended_now(*s) > 0);  // black 10 - white 15 - komi 5
@@ -159,13 +159,7 @@ TEST_CASE("pass rule: once only eye-filling moves are left, a non-losing pass is
   CHECK(r.action == game->pass_action());
   CHECK(!r.forced);
   // Black, to move on the same board, is losing: it fills its own eye rather than pass.
-  auto b = GoState::from_ascii(game, R"(
-    . x o o .
-    x x o o o
-    . x o o .
-    x x o o o
-    . x o o .)",
-                               0);
+  auto b = GoState::from_ascii(game, settled, 0);
   REQUIRE(b->only_pass_is_sensible());
   REQUIRE(ended_now(*b) < 0);
   CHECK(search(*b, true).action != game->pass_action());
