@@ -30,16 +30,29 @@ NetDtype pick_fastest_dtype(const std::vector<NetDtype>& candidates,
   if (candidates.empty()) throw std::invalid_argument("pick_fastest_dtype: no candidates");
   if (candidates.size() == 1) return candidates.front();
   std::vector<double> best(candidates.size(), 0.0);
+  std::vector<std::string> errors(candidates.size());
   for (int round = 0; round < std::max(1, rounds); ++round) {
     for (size_t i = 0; i < candidates.size(); ++i) {
-      best[i] = std::max(best[i], measure(candidates[i]));
+      if (!errors[i].empty()) continue;
+      try {
+        best[i] = std::max(best[i], measure(candidates[i]));
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+        best[i] = 0;
+      }
     }
   }
-  size_t fastest = 0;
+  size_t fastest = candidates.size();
+  std::string why;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    if (timings) timings->push_back({candidates[i], best[i]});
-    if (best[i] > best[fastest]) fastest = i;
+    if (timings) timings->push_back({candidates[i], best[i], errors[i]});
+    if (!errors[i].empty()) {
+      why += " " + net_dtype_name(candidates[i]) + ": " + errors[i] + ";";
+      continue;
+    }
+    if (fastest == candidates.size() || best[i] > best[fastest]) fastest = i;
   }
+  if (fastest == candidates.size()) throw std::runtime_error("no dtype runs here:" + why);
   return candidates[fastest];
 }
 

@@ -13,7 +13,8 @@ namespace tenuki {
 
 struct DtypeTiming {
   NetDtype dtype;
-  double positions_per_second;
+  double positions_per_second;  // 0 when it failed
+  std::string error;            // why the dtype could not run here, "" when it ran
 };
 
 // The dtypes a config's `name` allows on a device: "auto" gives float32 and bfloat16, plus half
@@ -23,8 +24,10 @@ std::vector<NetDtype> dtype_candidates(const std::string& name, bool cuda);
 
 // Measures every candidate with `measure` (positions per second) in `rounds` interleaved rounds
 // (other load on the machine only slows a measurement down, so each candidate keeps its best)
-// and returns the fastest; a tie keeps the earlier candidate. Appends one timing per candidate
-// (its best) to `timings` when not null. A single candidate is returned without measuring.
+// and returns the fastest; a tie keeps the earlier candidate. A candidate whose measurement
+// throws (e.g. a CPU library without kernels for that dtype) is left out with its error. Appends
+// one timing per candidate (its best) to `timings` when not null. A single candidate is returned
+// without measuring. Throws std::runtime_error when every candidate fails.
 // Preconditions: candidates is not empty, rounds >= 1.
 NetDtype pick_fastest_dtype(const std::vector<NetDtype>& candidates,
                             const std::function<double(NetDtype)>& measure, int rounds,

@@ -127,20 +127,25 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
       const int batch = batches[b];
       for (size_t d = 0; d < dtypes.size(); ++d) {
         const PolicyValueNet& net = *nets[d];
-        net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
-        // Best of three rounds: other load on the machine only ever slows a round down.
+        // Best of three rounds: other load on the machine only ever slows a round down. A dtype
+        // the CPU library cannot run (no kernels) reads 0 and is printed as n/a.
         double best = 0;
-        for (int round = 0; round < 3; ++round) {
-          const auto start = std::chrono::steady_clock::now();
-          int64_t positions = 0;
-          double elapsed = 0;
-          do {
-            net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
-            positions += batch;
-            elapsed =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          } while (elapsed < seconds / 3);
-          best = std::max(best, positions / elapsed);
+        try {
+          net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
+          for (int round = 0; round < 3; ++round) {
+            const auto start = std::chrono::steady_clock::now();
+            int64_t positions = 0;
+            double elapsed = 0;
+            do {
+              net.forward(input.data(), batch, size, size, logits.data(), values.data(), nullptr);
+              positions += batch;
+              elapsed =
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            } while (elapsed < seconds / 3);
+            best = std::max(best, positions / elapsed);
+          }
+        } catch (const std::exception&) {
+          best = 0;
         }
         rates[b][s][d] = best;
       }
@@ -150,14 +155,22 @@ int cmd_bench_net(const Args& args, std::ostream& out) {
     out << std::setw(8) << batches[b];
     for (size_t s = 0; s < sizes.size(); ++s) {
       for (size_t d = 0; d < dtypes.size(); ++d) {
-        out << std::setw(16) << std::fixed << std::setprecision(0) << rates[b][s][d];
+        if (rates[b][s][d] > 0) {
+          out << std::setw(16) << std::fixed << std::setprecision(0) << rates[b][s][d];
+        } else {
+          out << std::setw(16) << "n/a";
+        }
       }
     }
     if (dtypes.size() > 1) {
       for (size_t s = 0; s < sizes.size(); ++s) {
         for (size_t d = 1; d < dtypes.size(); ++d) {
-          out << std::setw(20) << std::fixed << std::setprecision(2)
-              << rates[b][s][d] / std::max(1e-9, rates[b][s][0]);
+          if (rates[b][s][d] > 0 && rates[b][s][0] > 0) {
+            out << std::setw(20) << std::fixed << std::setprecision(2)
+                << rates[b][s][d] / rates[b][s][0];
+          } else {
+            out << std::setw(20) << "n/a";
+          }
         }
       }
     }

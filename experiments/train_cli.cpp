@@ -316,7 +316,13 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
                            {"batch", nominal_batch},
                            {"device", infer_options.device}};
     for (const auto& t : timings) {
-      out << " " << net_dtype_name(t.dtype) << " " << t.positions_per_second << "/s";
+      out << " " << net_dtype_name(t.dtype) << " ";
+      if (t.error.empty()) {
+        out << t.positions_per_second << "/s";
+      } else {
+        out << "failed (" << t.error << ")";
+        line["errors"][net_dtype_name(t.dtype)] = t.error;
+      }
       line["positions_per_s"][net_dtype_name(t.dtype)] =
           std::round(t.positions_per_second * 10) / 10;
     }

@@ -51,6 +51,26 @@ TEST_CASE("dtype auto keeps each candidate's best round, so a noisy round does n
   CHECK(chosen == NetDtype::kBFloat16);
 }
 
+TEST_CASE("dtype auto leaves out a dtype that fails to run", "[dtype]") {
+  // oneDNN limited to AVX2 (ONEDNN_MAX_CPU_ISA=AVX2) has no bfloat16 convolution and throws.
+  std::vector<DtypeTiming> timings;
+  const NetDtype chosen = pick_fastest_dtype(
+      dtype_candidates("auto", false),
+      [](NetDtype d) -> double {
+        if (d == NetDtype::kBFloat16) throw std::runtime_error("no primitive");
+        return 500;
+      },
+      3, &timings);
+  CHECK(chosen == NetDtype::kFloat32);
+  REQUIRE(timings.size() == 2);
+  CHECK(timings[1].error == "no primitive");
+  CHECK(timings[1].positions_per_second == 0);
+  CHECK_THROWS_WITH(pick_fastest_dtype(
+                        dtype_candidates("auto", false),
+                        [](NetDtype) -> double { throw std::runtime_error("broken"); }, 1, nullptr),
+                    Contains("no dtype runs here"));
+}
+
 TEST_CASE("a named dtype is used without measuring; an unavailable one is refused", "[dtype]") {
   int calls = 0;
   const NetDtype chosen = pick_fastest_dtype(
