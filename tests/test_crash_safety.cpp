@@ -222,7 +222,7 @@ TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation",
     "replay": {"window": 5000, "min_positions": 50},
     "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 50,
                  "metrics_every": 5, "publish_every": 5, "progress_seconds": 1},
-    "evaluation": {"every_steps": 6, "games": 20, "agents": ["mcts(playouts=100000)"],
+    "evaluation": {"every_steps": 6, "games": 20, "agents": ["mcts(playouts=20000)"],
                    "search": {"playouts": 8}},
     "budget": {"steps": 100000}
   })J";
