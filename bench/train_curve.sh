@@ -45,7 +45,7 @@ awk '
   }
   FNR == NR {
     if ($0 ~ /"type":"train"/) {
-      n++; tstep[n] = num("step"); tlen[n] = num("mean_game_length")
+      n++; tstep[n] = num("step") + 0; tlen[n] = num("mean_game_length")
       tpass[n] = num("pass_share"); tbwin[n] = num("first_player_win_rate")
     }
     if ($0 ~ /"type":"dtype"/) dtype = $0
@@ -54,7 +54,7 @@ awk '
   FNR == 1 { printf "%8s %7s %7s  %-22s %6s %8s   %7s %6s %6s\n", "wall_min", "step", "games",
                     "opponent", "win", "W-D-L", "length", "pass%", "B-win%" }
   /"type":"eval"/ {
-    step = num("step"); k = 0
+    step = num("step") + 0; k = 0
     for (i = 1; i <= n; i++) if (tstep[i] >= step && tstep[i] > 0) { k = i; break }
     shape = k > 0 ? sprintf("%7.1f %6.1f %6.1f", tlen[k], 100 * tpass[k], 100 * tbwin[k]) \
                   : sprintf("%7s %6s %6s", "-", "-", "-")

@@ -255,6 +255,7 @@ void TrainingLoop::queue_evaluation(const RunState& state) {
   if (!evaluate_ || !evaluations_) return;
   EvaluationJob job = evaluate_(d_.trainer.net());
   if (!job) return;
+  last_queued_step_ = state.step;
   nlohmann::json context = {{"step", state.step},
                             {"games", d_.records.games()},
                             {"wall_s", round_to(state.wall_seconds, 1e1)}};
@@ -506,7 +507,9 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   state.wall_seconds = wall();
   if (!selfplay_only) write_checkpoint(state);
   if (evaluations) {
-    // At the budget's end the queued evaluations finish (a signal abandons them).
+    // At the budget's end the final net is evaluated too (unless it just was), and the queued
+    // evaluations finish; a signal abandons them.
+    if (!stop.load() && evaluating && last_queued_step_ != state.step) queue_evaluation(state);
     if (!stop.load() && evaluations->pending() > 0) {
       d_.log << "waiting for " << evaluations->pending() << " evaluation(s)" << std::endl;
       evaluations->wait_all(stop);

@@ -153,6 +153,7 @@ class TrainingLoop {
   LoopDependencies d_;
   EvaluationHook evaluate_;
   EvaluationThread* evaluations_ = nullptr;  // during run()
+  int64_t last_queued_step_ = -1;            // step of the last snapshot queued for evaluation
   double raw_throughput_ = 0;
   int raw_batch_ = 0;
   std::string first_parent_;
