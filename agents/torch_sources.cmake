@@ -16,6 +16,11 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/experiments/train_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/shared_inference.cpp
     ${PROJECT_SOURCE_DIR}/experiments/transfer_cli.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/experiment_spec.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/experiment_plan.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/experiment_runner.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/experiment_results.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/experiment_cli.cpp
   )
   set(TENUKI_TORCH_TEST_SOURCES
     ${PROJECT_SOURCE_DIR}/tests/test_network.cpp
@@ -25,6 +30,7 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_cli_net.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_transfer.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_experiment.cpp
   )
 else()
   set(TENUKI_TORCH_SOURCES ${PROJECT_SOURCE_DIR}/agents/no_torch.cpp)

@@ -1,10 +1,13 @@
 #include "envs/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -59,6 +62,31 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+}
+
+FileLock::FileLock(const std::string& path, double wait_seconds) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw std::runtime_error("cannot open lock file '" + path + "': " + std::strerror(errno));
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(wait_seconds * 1000));
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const int err = errno;
+      ::close(fd_);
+      throw std::runtime_error("cannot lock '" + path + "': " + std::strerror(err));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd_);
+      throw std::runtime_error("'" + path + "' is locked by another running process");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 }  // namespace tenuki

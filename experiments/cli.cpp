@@ -16,6 +16,7 @@
 #include "experiments/bench_net.h"
 #include "experiments/build_info.h"
 #include "experiments/cli_commands.h"
+#include "experiments/experiment_cli.h"
 #include "experiments/tournament_cli.h"
 #include "experiments/train_cli.h"
 #include "experiments/transfer_cli.h"
@@ -122,6 +123,7 @@ const std::vector<CommandInfo>& commands() {
        {{"out", "RUN_DIR", "", "run directory (required)"},
         {"budget-games", "N", "config", "stop after N self-play games"},
         {"budget-steps", "N", "config", "stop after N training steps"},
+        {"budget-evaluations", "N", "config", "stop after N network evaluations by self-play"},
         {"budget-minutes", "M", "config", "stop after M minutes"},
         {"selfplay-bench", "SECONDS", "", "measure self-play speed only, for SECONDS"}},
        {"train experiments/train/connect_four.json --out runs/c4",
@@ -169,6 +171,36 @@ const std::vector<CommandInfo>& commands() {
         {"out", "FILE.json", "A_vs_B.cka.json", "where the matrix is written"}},
        {"transfer cka a.ckpt b.ckpt --game connect_four --positions 1024"},
        [](auto& a, auto& o, auto& e) { return cmd_transfer(a, o, e); }},
+      {"experiment",
+       "",
+       "run a transfer experiment from a spec: source, targets, scratch and transfer arms, "
+       "evaluations, final tournament and report (subcommands: run, status, report)",
+       {},
+       {"experiment run experiments/quickstart.json --out runs/quickstart"},
+       nullptr},
+      {"experiment run",
+       "SPEC.json",
+       "run every stage of an experiment, skipping what is done; the same command resumes "
+       "after a stop or a kill (Ctrl-C stops cleanly)",
+       {{"out", "DIR", "", "run folder (required unless --dry-run)"},
+        {"jobs", "N", "1", "stages run at once (each a tenuki process)"},
+        {"dry-run", "", "", "print the stages, their commands and estimated times; run nothing"},
+        {"progress-seconds", "S", "10", "seconds between progress lines; 0 = none"}},
+       {"experiment run experiments/quickstart.json --out runs/quickstart",
+        "experiment run experiments/gpu/go9_to_go13.json --dry-run"},
+       [](auto& a, auto& o, auto& e) { return cmd_experiment(a, o, e); }},
+      {"experiment status",
+       "DIR",
+       "every stage of an experiment run folder: done, percent, pending (also during a run)",
+       {},
+       {"experiment status runs/quickstart"},
+       [](auto& a, auto& o, auto& e) { return cmd_experiment(a, o, e); }},
+      {"experiment report",
+       "DIR",
+       "write DIR/report/index.html and its CSV/JSON from what the folder holds now",
+       {},
+       {"experiment report runs/quickstart"},
+       [](auto& a, auto& o, auto& e) { return cmd_experiment(a, o, e); }},
       {"tournament",
        "[GAME]",
        "rated tournament between agents, resumable (see README: Tournaments)",
@@ -339,7 +371,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       }
       b.options[f.name] = opt;
     }
-    if (c.path == "bench") b.app->require_subcommand(0, 1);
+    if (c.path == "bench" || c.path == "experiment") b.app->require_subcommand(0, 1);
   }
 
   std::vector<std::string> reversed(argv.rbegin(), argv.rend());

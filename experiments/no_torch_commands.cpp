@@ -1,6 +1,7 @@
 // Stand-ins for the network commands in builds without LibTorch (TENUKI_WITH_TORCH=OFF).
 #include "experiments/args.h"
 #include "experiments/bench_net.h"
+#include "experiments/experiment_cli.h"
 #include "experiments/train_cli.h"
 #include "experiments/transfer_cli.h"
 
@@ -18,6 +19,7 @@ int cmd_bench_net(const Args&, std::ostream&) { no_torch("bench net"); }
 int cmd_net_init(const Args&, std::ostream&) { no_torch("net-init"); }
 int cmd_train(const Args&, std::ostream&, std::ostream&) { no_torch("train"); }
 int cmd_transfer(const Args&, std::ostream&, std::ostream&) { no_torch("transfer"); }
+int cmd_experiment(const Args&, std::ostream&, std::ostream&) { no_torch("experiment"); }
 
 }  // namespace tenuki
 

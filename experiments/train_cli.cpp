@@ -22,10 +22,12 @@
 #include "agents/policy_agent.h"
 #include "agents/search_agent.h"
 #include "agents/torch_evaluator.h"
+#include "envs/atomic_file.h"
 #include "envs/registry.h"
 #include "envs/spec.h"
 #include "experiments/args.h"
 #include "experiments/match.h"
+#include "experiments/stop_signals.h"
 #include "selfplay/batching_evaluator.h"
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
@@ -36,30 +38,6 @@
 
 namespace tenuki {
 namespace {
-
-// Set by the signal handler; the only process-wide state of a run (signals need one).
-std::atomic<bool> g_stop_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void handle_stop_signal(int) { g_stop_requested.store(true); }
-
-// Installs SIGINT/SIGTERM handlers for its lifetime, restoring the previous ones.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_requested = false;
-    previous_int_ = std::signal(SIGINT, handle_stop_signal);
-    previous_term_ = std::signal(SIGTERM, handle_stop_signal);
-  }
-  ~StopSignals() {
-    std::signal(SIGINT, previous_int_);
-    std::signal(SIGTERM, previous_term_);
-  }
-
- private:
-  void (*previous_int_)(int);
-  void (*previous_term_)(int);
-};
 
 // The first key (dotted path) where two JSON values differ, "" when equal.
 std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
@@ -110,7 +88,8 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.positional().size() != 1) {
     throw UsageError(
         "usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "
-        "[--budget-steps N] [--budget-minutes M] [--selfplay-bench SECONDS]");
+        "[--budget-steps N] [--budget-evaluations N] [--budget-minutes M] "
+        "[--selfplay-bench SECONDS]");
   }
   if (!args.has("out")) throw UsageError("--out RUN_DIR is required");
   const std::string run_path = args.get("out", "");
@@ -124,6 +103,9 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (args.has("budget-games")) config.budget.games = args.get_int("budget-games", 0, 0, LONG_MAX);
   if (args.has("budget-steps")) config.budget.steps = args.get_int("budget-steps", 0, 0, LONG_MAX);
+  if (args.has("budget-evaluations")) {
+    config.budget.evaluations = args.get_int("budget-evaluations", 0, 0, LONG_MAX);
+  }
   if (args.has("budget-minutes")) {
     config.budget.minutes = args.get_double("budget-minutes", 0, 0, 1e9);
   }
@@ -212,8 +194,17 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
     throw UsageError(e.what());
   }
 
-  // 2. Run directory and counters.
+  // 2. Run directory (one writer at a time: a stopping predecessor gets a minute to finish) and
+  // counters.
   RunDirectory dir(run_path);
+  std::unique_ptr<FileLock> run_lock;
+  if (!selfplay_only) {
+    try {
+      run_lock = std::make_unique<FileLock>(dir.file("lock"), 60);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(std::string(e.what()) + " (another tenuki train on this run directory?)");
+    }
+  }
   if (!selfplay_only) write_file_atomically(config_path, resolved.dump(2) + "\n");
   RunState state;
   if (!selfplay_only && dir.has_state()) state = dir.read_state();

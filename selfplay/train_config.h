@@ -23,13 +23,9 @@
 
 #include "agents/network.h"
 #include "agents/search_config.h"
+#include "envs/json_reader.h"
 
 namespace tenuki {
-
-class ConfigError : public std::invalid_argument {
- public:
-  using std::invalid_argument::invalid_argument;
-};
 
 // Self-play workers (selfplay/selfplay_worker.h).
 struct SelfPlayConfig {
@@ -113,11 +109,20 @@ struct EvaluationConfig {
 };
 
 // When the run stops; 0 = no limit on that axis. Counted over all sessions of the run.
+// Milestones (for experiments, experiments/experiment_plan.h): when milestone_every > 0, the run
+// saves the net as RUN_DIR/milestones/<milestone_unit>_<x>.ckpt at x = 0 (the starting net) and
+// each time the unit's count reaches a multiple of milestone_every (x is that multiple, or the
+// unit's budget when that comes first), before the checkpoint that follows it.
 struct BudgetConfig {
   int64_t games = 0;
   int64_t steps = 0;
   double minutes = 0;
-  bool any() const { return games > 0 || steps > 0 || minutes > 0; }
+  int64_t evaluations = 0;  // network evaluations (positions) requested by self-play
+  std::string milestone_unit = "evaluations";  // evaluations | games | steps | minutes
+  double milestone_every = 0;
+  bool any() const { return games > 0 || steps > 0 || minutes > 0 || evaluations > 0; }
+  // The budget on `unit`'s axis (0 = none).
+  double limit(const std::string& unit) const;
 };
 
 // Starting from a network trained on another game or size (transfer/, `tenuki transfer`): the

@@ -31,6 +31,7 @@ nlohmann::json run_state_to_json(const RunState& s) {
           {"games", s.games},
           {"positions", s.positions},
           {"samples_consumed", s.samples_consumed},
+          {"evaluations", s.evaluations},
           {"wall_seconds", s.wall_seconds},
           {"next_chunk", s.next_chunk},
           {"latest_checkpoint", s.latest_checkpoint}};
@@ -43,6 +44,7 @@ RunState run_state_from_json(const nlohmann::json& j) {
   s.positions = j.at("positions").get<int64_t>();
   s.samples_consumed = j.at("samples_consumed").get<int64_t>();
   s.wall_seconds = j.at("wall_seconds").get<double>();
+  s.evaluations = j.value("evaluations", int64_t{0});
   s.next_chunk = j.at("next_chunk").get<int64_t>();
   s.latest_checkpoint = j.at("latest_checkpoint").get<std::string>();
   return s;
@@ -248,7 +250,54 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   state.next_chunk = d_.records.next_chunk();
   state.positions = d_.rate.generated();
   state.samples_consumed = d_.rate.consumed();
+  state.evaluations = evaluations_now();
   d_.dir.write_state(state);
+}
+
+std::string milestone_checkpoint_name(const std::string& unit, double x) {
+  char text[64];
+  if (x == std::floor(x)) {
+    std::snprintf(text, sizeof text, "%lld", static_cast<long long>(x));
+  } else {
+    std::snprintf(text, sizeof text, "%.3f", x);
+  }
+  return "milestones/" + unit + "_" + text + ".ckpt";
+}
+
+int64_t TrainingLoop::evaluations_now() const {
+  return evaluations_base_ + (d_.evaluator.stats().positions - evaluator_base_);
+}
+
+double TrainingLoop::unit_count(const std::string& unit, double wall_seconds) const {
+  if (unit == "evaluations") return static_cast<double>(evaluations_now());
+  if (unit == "games") return static_cast<double>(d_.records.games());
+  if (unit == "steps") return static_cast<double>(d_.trainer.steps());
+  return wall_seconds / 60;  // minutes
+}
+
+void TrainingLoop::write_milestone(const RunState& state, double x, double actual) {
+  std::error_code ec;
+  fs::create_directories(d_.dir.file("milestones"), ec);
+  const std::string& unit = d_.config.budget.milestone_unit;
+  const std::string name = milestone_checkpoint_name(unit, x);
+  CheckpointMeta meta;
+  meta.game_spec = d_.game->spec();
+  meta.training_step = state.step;
+  meta.search = d_.config.search;
+  meta.search_max_moves = d_.config.selfplay.max_moves;
+  meta.parent = state.latest_checkpoint.empty() ? first_parent_
+                                                : d_.dir.file(state.latest_checkpoint);
+  meta.derivation = state.latest_checkpoint.empty() ? first_derivation_ : "continued";
+  save_checkpoint(d_.dir.file(name), d_.trainer.net(), meta);
+  d_.dir.append_metrics({{"type", "milestone"},
+                         {"unit", unit},
+                         {"x", x},
+                         {"actual", actual},
+                         {"checkpoint", name},
+                         {"step", state.step},
+                         {"games", d_.records.games()},
+                         {"evaluations", state.evaluations},
+                         {"wall_s", round_to(state.wall_seconds, 1e2)}});
 }
 
 void TrainingLoop::queue_evaluation(const RunState& state) {
@@ -270,6 +319,8 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     return wall_before + std::chrono::duration<double>(Clock::now() - session_start).count();
   };
   d_.rate.reset(state.positions, state.samples_consumed);
+  evaluations_base_ = state.evaluations;
+  evaluator_base_ = d_.evaluator.stats().positions;
   d_.rate.set_unlimited(selfplay_only);
   d_.trainer.set_steps(state.step);
 
@@ -363,6 +414,9 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     if (c.budget.games > 0)
       f = std::max(f, static_cast<double>(d_.records.games()) / c.budget.games);
     if (c.budget.minutes > 0) f = std::max(f, wall() / (c.budget.minutes * 60));
+    if (c.budget.evaluations > 0) {
+      f = std::max(f, static_cast<double>(evaluations_now()) / c.budget.evaluations);
+    }
     return f;
   };
   // ETA from this session's pace towards the budget.
@@ -398,6 +452,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     if (c.budget.steps > 0 && !selfplay_only && d_.trainer.steps() >= c.budget.steps) return true;
     if (c.budget.games > 0 && d_.records.games() >= c.budget.games) return true;
     if (c.budget.minutes > 0 && wall() >= c.budget.minutes * 60) return true;
+    if (c.budget.evaluations > 0 && evaluations_now() >= c.budget.evaluations) return true;
     return false;
   };
 
@@ -423,6 +478,34 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     state.wall_seconds = wall();
     queue_evaluation(state);
   }
+  // Milestones: the starting net, then every milestone_every units (the last one at the budget).
+  const std::string& milestone_unit = c.budget.milestone_unit;
+  const double milestone_every = selfplay_only ? 0.0 : c.budget.milestone_every;
+  auto next_milestone_after = [&](double count) {
+    double next = (std::floor(count / milestone_every + 1e-9) + 1) * milestone_every;
+    const double limit = c.budget.limit(milestone_unit);
+    return limit > 0 ? std::min(next, limit) : next;
+  };
+  double next_milestone = 0;
+  if (milestone_every > 0) {
+    if (fresh) {
+      state.wall_seconds = wall();
+      state.evaluations = evaluations_now();
+      write_milestone(state, 0, 0);
+    }
+    next_milestone = next_milestone_after(unit_count(milestone_unit, wall()));
+  }
+  auto milestone_due = [&] {
+    return milestone_every > 0 && unit_count(milestone_unit, wall()) >= next_milestone - 1e-9;
+  };
+  auto reach_milestone = [&] {
+    state.step = d_.trainer.steps();
+    state.wall_seconds = wall();
+    state.evaluations = evaluations_now();
+    write_milestone(state, next_milestone, unit_count(milestone_unit, state.wall_seconds));
+    write_checkpoint(state);  // so that a resumed run starts past this milestone
+    next_milestone = next_milestone_after(next_milestone);
+  };
   // Timed evaluations fall on whole multiples of every_minutes of run time.
   const double eval_interval = c.evaluation.every_minutes * 60;
   double next_timed_eval =
@@ -474,6 +557,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       j["games"] = d_.records.games();
       j["positions"] = d_.rate.generated();
       j["samples"] = d_.rate.consumed();
+      j["evaluations"] = evaluations_now();
       j["wall_s"] = round_to(wall(), 1e2);
       j["loss"] = metrics_window.loss / n;
       j["policy_loss"] = metrics_window.policy / n;
@@ -494,6 +578,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       state.wall_seconds = wall();
       queue_evaluation(state);
     }
+    if (milestone_due() && !budget_reached()) reach_milestone();
   }
   // A signal abandons the evaluations at once; then the workers stop (they finish their current
   // lock-step iteration) and everything is saved.
@@ -505,7 +590,15 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
          << ", games " << d_.records.games() << std::endl;
   state.step = d_.trainer.steps();
   state.wall_seconds = wall();
-  if (!selfplay_only) write_checkpoint(state);
+  const bool worker_failed = [&] {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    return static_cast<bool>(worker_error);
+  }();
+  if (!stop.load() && !worker_failed && milestone_due()) {
+    reach_milestone();  // the budget's milestone
+  } else if (!selfplay_only) {
+    write_checkpoint(state);
+  }
   if (evaluations) {
     // At the budget's end the final net is evaluated too (unless it just was), and the queued
     // evaluations finish; a signal abandons them.
@@ -521,6 +614,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   j["type"] = "summary";
   j["step"] = state.step;
   j["games"] = d_.records.games();
+  j["evaluations"] = state.evaluations;
   j["wall_s"] = round_to(state.wall_seconds, 1e2);
   rates(session_window, j);  // this session's averages
   d_.dir.append_metrics(j);

@@ -8,6 +8,7 @@
 //   state.json         RunState of the last checkpoint (written atomically)
 //   metrics.jsonl      one JSON object per line: {"type":"train",...} and {"type":"eval",...}
 //   checkpoints/step_NNNNNNNN.ckpt   network checkpoints (agents/checkpoint.h)
+//   milestones/UNIT_X.ckpt           the net at budget milestones (BudgetConfig)
 //   optimizer.pt       optimiser state of the latest checkpoint (LibTorch archive)
 //   games/chunk_NNNNNN.jsonl         game records (selfplay/game_record.h)
 //   sgf/chunk_NNNNNN.sgf             the same games as an SGF collection (Go only)
@@ -38,6 +39,7 @@ struct RunState {
   int64_t games = 0;
   int64_t positions = 0;          // training positions generated
   int64_t samples_consumed = 0;   // training samples used by the trainer
+  int64_t evaluations = 0;        // network evaluations (positions) served to self-play
   double wall_seconds = 0;        // over all sessions
   int64_t next_chunk = 1;         // number of the next game-record chunk
   std::string latest_checkpoint;  // path relative to the run directory; "" before the first
@@ -147,18 +149,30 @@ class TrainingLoop {
 
  private:
   void write_checkpoint(RunState& state);
+  // Saves milestones/<unit>_<x>.ckpt atomically and appends a {"type":"milestone"} metrics line.
+  void write_milestone(const RunState& state, double x, double actual);
+  // Network evaluations over all sessions (self-play's batching service).
+  int64_t evaluations_now() const;
+  // The count on a budget axis (evaluations, games, steps, minutes).
+  double unit_count(const std::string& unit, double wall_seconds) const;
   // Snapshots the net and queues its evaluation (no-op without a hook).
   void queue_evaluation(const RunState& state);
 
   LoopDependencies d_;
   EvaluationHook evaluate_;
   EvaluationThread* evaluations_ = nullptr;  // during run()
+  int64_t evaluations_base_ = 0;  // RunState::evaluations at this session's start
+  int64_t evaluator_base_ = 0;    // the batching service's count at this session's start
   int64_t last_queued_step_ = -1;            // step of the last snapshot queued for evaluation
   double raw_throughput_ = 0;
   int raw_batch_ = 0;
   std::string first_parent_;
   std::string first_derivation_ = "from scratch";
 };
+
+// The milestone checkpoint's path relative to the run directory: "milestones/<unit>_<x>.ckpt",
+// x an integer when it is one, else with 3 decimals.
+std::string milestone_checkpoint_name(const std::string& unit, double x);
 
 // Encoded random positions of `game` (random playouts cut at random points), for throughput
 // benchmarks: n * kNumChannels * rows * cols floats.

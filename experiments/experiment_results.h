@@ -1,0 +1,21 @@
+#pragma once
+// Everything an experiment's run folder holds, gathered into one JSON document for the report
+// (and for other tools): learning curves with Elo anchored at random = 0 (95% intervals) and win
+// rates against the reference pool at every milestone, training losses and rates, transfer
+// metrics of every transfer arm against the scratch arm (Elo and win rate; the "total time" view
+// when the spec charges the source's cost), the final tournament and CKA. Works on a finished
+// folder and on one a runner is writing (what is not there yet is left out). Reads only the run
+// folder. Not thread-safe with itself on one folder (it writes report/).
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace tenuki {
+
+// The document described in experiments/report_html.h (write_experiment_report's input).
+// Throws UsageError when `run_dir` is not an experiment run folder.
+nlohmann::json collect_experiment_results(const std::string& run_dir);
+
+// Writes run_dir/report/results.json and the HTML report; returns the page's path.
+std::string write_experiment_outputs(const std::string& run_dir);
+
+}  // namespace tenuki
