@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-command set-up for tenuki on Debian 12.
-#   ./setup.sh demo   installs what is missing, builds, and plays a few demo games
+#   ./setup.sh demo   installs what is missing, builds, plays a demo game and runs the quickstart
+#                     experiment (experiments/quickstart.json) into $DEMO_DIR (runs/quickstart)
 #   ./setup.sh test   installs what is missing, builds, and runs the whole test suite
 #   ./setup.sh build  installs what is missing and builds
 #   ./setup.sh sanitize  quick tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang,
@@ -53,9 +54,10 @@ case "$mode" in
   demo)
     install_missing
     build
-    "$BUILD_DIR"/tenuki play 'go(size=9,komi=7.5)' --agents random,random --games 2 --show
-    "$BUILD_DIR"/tenuki play connect_four --agents 'mcts(playouts=400)',random --games 4
-    "$BUILD_DIR"/tenuki bench rules --seconds 0.5
+    "$BUILD_DIR"/tenuki play connect_four --agents 'mcts(playouts=400)',random --games 2
+    # The main command: Go pretraining versus scratch on Go 7x7 and Connect Four (about 10-15
+    # minutes on 2 CPU cores); resumes if stopped; prints where the report is.
+    "$BUILD_DIR"/tenuki experiment run experiments/quickstart.json --out "${DEMO_DIR:-runs/quickstart}"
     ;;
   test)
     install_missing

@@ -188,12 +188,12 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
   REQUIRE(target["cka"].size() == 4);
   CHECK(target["cka"][0]["matrix"].size() == 2);  // stem and one block of the source
   CHECK_FALSE(results["source"]["train"].empty());
-  // The arms stopped at their budget of network evaluations (one lock-step move of 16 games, 8
-  // playouts each, may overshoot it).
+  // The arms stopped at their budget of network evaluations (checked between training steps, so
+  // self-play may overshoot it a little).
   const nlohmann::json state =
       nlohmann::json::parse(read_text(out + "/targets/ttt/scratch/s1/run/state.json"));
   CHECK(state["evaluations"].get<int64_t>() >= 6000);
-  CHECK(state["evaluations"].get<int64_t>() <= 6000 + 16 * 8);
+  CHECK(state["evaluations"].get<int64_t>() < 9000);
 
   // A second report on the finished folder gives the same files.
   const std::string first = read_text(out + "/report/results.json");
