@@ -44,6 +44,7 @@ class ScratchFolder {
     std::error_code ignored;
     fs::remove_all(path_, ignored);
   }
+  const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
  private:
@@ -63,17 +64,20 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-// Runs `gnuplot ARG` with stdout and stderr going to `log_path`; returns the exit status, or -1
-// when gnuplot could not be started (not installed).
-int run_gnuplot(const std::string& arg, const std::string& log_path) {
+// Runs `gnuplot SCRIPT` in `folder` (its working folder, so the script names its files
+// relatively and no temporary path can end up in the SVG), stdout and stderr going to
+// folder/gnuplot.log; returns the exit status, or -1 when gnuplot could not be started.
+int run_gnuplot(const ScratchFolder& folder, const std::string& script) {
+  const std::string log_path = folder.file("gnuplot.log");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addchdir_np(&actions, folder.path().c_str());
   std::string program = "gnuplot";
-  std::string argument = arg;
+  std::string argument = script;
   char* argv[] = {program.data(), argument.data(), nullptr};
   pid_t pid = 0;
   const int spawn_error = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
@@ -109,24 +113,22 @@ std::string gp_string(const std::string& text) {
 std::string number(double v) { return CsvTable::number(v); }
 
 // The terminal settings; the SVG goes to plot.svg in `folder`.
-std::string header(const ScratchFolder& folder, int width, int height) {
+std::string header(int width, int height) {
   return "set terminal svg size " + std::to_string(width) + "," + std::to_string(height) +
          " dynamic noenhanced font 'sans,11' background '#ffffff'\n"
          "set output " +
-         gp_string(folder.file("plot.svg")) + "\nset encoding utf8\n";
+         "'plot.svg'\nset encoding utf8\n";
 }
 
 // Runs the script in `folder` and returns plot.svg.
 std::string render(const ScratchFolder& folder, const std::string& script) {
   write_text(folder.file("script.gp"), script);
-  const std::string log_path = folder.file("gnuplot.log");
-  // The script names its files by absolute path, so gnuplot's working folder does not matter.
-  const int status = run_gnuplot(folder.file("script.gp"), log_path);
+  const int status = run_gnuplot(folder, "script.gp");
   if (status == -1 || status == 127) throw std::runtime_error(kMissingGnuplot);
   const std::string svg = read_text(folder.file("plot.svg"));
   if (status != 0 || svg.find("</svg>") == std::string::npos) {
     throw std::runtime_error("gnuplot failed (exit status " + std::to_string(status) +
-                             "): " + read_text(log_path));
+                             "): " + read_text(folder.file("gnuplot.log")));
   }
   return svg;
 }
@@ -136,12 +138,12 @@ std::string render(const ScratchFolder& folder, const std::string& script) {
 bool gnuplot_available() {
   ScratchFolder folder;
   write_text(folder.file("probe.gp"), "print 1\n");
-  return run_gnuplot(folder.file("probe.gp"), folder.file("probe.log")) == 0;
+  return run_gnuplot(folder, "probe.gp") == 0;
 }
 
 std::string plot_svg(const LinePlot& plot) {
   ScratchFolder folder;
-  std::string script = header(folder, plot.width, plot.height);
+  std::string script = header(plot.width, plot.height);
   script += "set title " + gp_string(plot.title) + "\n";
   script += "set xlabel " + gp_string(plot.x_label) + "\n";
   script += "set ylabel " + gp_string(plot.y_label) + "\n";
@@ -175,8 +177,8 @@ std::string plot_svg(const LinePlot& plot) {
       x_high = std::max(x_high, series.x[i]);
     }
     if (points == 0) continue;
-    const std::string file = folder.file("series" + std::to_string(s) + ".dat");
-    write_text(file, data);
+    const std::string file = "series" + std::to_string(s) + ".dat";
+    write_text(folder.file(file), data);
     const std::string colour = "lc rgb '" + std::string(kColours[s % kNumColours]) + "'";
     if (band) {
       elements.push_back(gp_string(file) +
@@ -193,9 +195,9 @@ std::string plot_svg(const LinePlot& plot) {
   for (size_t r = 0; r < plot.references.size(); ++r) {
     const ReferenceLine& ref = plot.references[r];
     if (!std::isfinite(ref.y)) continue;
-    const std::string file = folder.file("reference" + std::to_string(r) + ".dat");
-    write_text(file, number(x_low) + " " + number(ref.y) + "\n" + number(x_high) + " " +
-                         number(ref.y) + "\n");
+    const std::string file = "reference" + std::to_string(r) + ".dat";
+    write_text(folder.file(file), number(x_low) + " " + number(ref.y) + "\n" + number(x_high) +
+                                      " " + number(ref.y) + "\n");
     elements.push_back(gp_string(file) + " using 1:2 with lines dt 2 lw 1 lc rgb '#888888' title " +
                        gp_string(ref.label));
   }
@@ -227,8 +229,8 @@ std::string plot_svg(const Heatmap& heatmap) {
                format_fixed(v, 2) + "\n";
     }
   }
-  const std::string file = folder.file("cells.dat");
-  write_text(file, cells.empty() ? "0 0 NaN n/a\n" : cells);
+  const std::string file = "cells.dat";
+  write_text(folder.file(file), cells.empty() ? "0 0 NaN n/a\n" : cells);
   auto tics = [](const std::vector<std::string>& names) {
     std::string t = "(";
     for (size_t i = 0; i < names.size(); ++i) {
@@ -236,7 +238,7 @@ std::string plot_svg(const Heatmap& heatmap) {
     }
     return t + ")";
   };
-  std::string script = header(folder, heatmap.width, heatmap.height);
+  std::string script = header(heatmap.width, heatmap.height);
   script += "set title " + gp_string(heatmap.title) + "\n";
   script += "set xlabel " + gp_string(heatmap.x_label) + "\n";
   script += "set ylabel " + gp_string(heatmap.y_label) + "\n";
@@ -247,10 +249,11 @@ std::string plot_svg(const Heatmap& heatmap) {
   script += "set ytics " + tics(heatmap.row_names) + "\n";
   script += "set cbrange [" + number(heatmap.value_min) + ":" + number(heatmap.value_max) + "]\n";
   script += "set palette defined (0 '#ffffff', 1 '#6baed6', 2 '#2171b5')\n";
-  script += "plot " + gp_string(file) +
-            " using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette, \\\n"
-            "     " +
-            gp_string(file) + " using 1:2:(stringcolumn(4)) with labels font ',10'\n";
+  script +=
+      "plot " + gp_string(file) +
+      " using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette notitle, \\\n"
+      "     " +
+      gp_string(file) + " using 1:2:(stringcolumn(4)) with labels font ',10' notitle\n";
   return render(folder, script);
 }
 

@@ -53,9 +53,8 @@ std::string format_fixed(double value, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
   std::string text = buffer;
-  if (text == "-0" || text.find_first_not_of("-0.") == std::string::npos) {
-    if (text[0] == '-') text.erase(0, 1);  // "-0.00" -> "0.00"
-  }
+  // A negative number rounded to zero prints as "0.00", not "-0.00".
+  if (text[0] == '-' && text.find_first_not_of("-0.") == std::string::npos) text.erase(0, 1);
   return text;
 }
 
