@@ -119,7 +119,10 @@ report::PlotSeries mean_over_seeds(const std::string& name, const std::vector<Se
     series.band_lo.push_back(lo);
     series.band_hi.push_back(hi);
   }
-  if (with_points < 2) series.band_lo.clear(), series.band_hi.clear();
+  if (with_points < 2) {  // no band for a single seed
+    series.band_lo.clear();
+    series.band_hi.clear();
+  }
   return series;
 }
 
