@@ -20,6 +20,7 @@ packages=(
   libtorch-dev libopenblas0-openmp
   libboost-dev libeigen3-dev nlohmann-json3-dev catch2 libcli11-dev
   gnugo grhino leela-zero
+  gnuplot-nox chromium
   clang libclang-rt-14-dev
 )
 

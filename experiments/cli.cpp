@@ -17,6 +17,7 @@
 #include "experiments/build_info.h"
 #include "experiments/cli_commands.h"
 #include "experiments/experiment_cli.h"
+#include "experiments/report_cli.h"
 #include "experiments/tournament_cli.h"
 #include "experiments/train_cli.h"
 #include "experiments/transfer_cli.h"
@@ -228,6 +229,13 @@ const std::vector<CommandInfo>& commands() {
         "runs/sprt --games-per-pair 400 --sprt elo0=0,elo1=50,alpha=0.05,beta=0.05",
         "tournament --config runs/t1/config.json"},
        [](auto& a, auto& o, auto& e) { return cmd_tournament(a, o, e); }},
+      {"report",
+       "RUN_DIR",
+       "write a self-contained HTML report (plots by gnuplot) and CSV files of a training run",
+       {{"out", "FILE", "RUN_DIR/report/index.html",
+         "the HTML page; the CSV files go beside it"}},
+       {"report runs/c4", "report runs/go9 --out go9_report/index.html"},
+       [](auto& a, auto& o, auto& e) { return cmd_report(a, o, e); }},
       {"net-init",
        "OUT.ckpt",
        "write a randomly initialised network checkpoint",
