@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "agents/checkpoint.h"
-#include "envs/atomic_file.h"
 #include "experiments/experiment_plan.h"
+#include "experiments/experiment_report.h"
 #include "experiments/experiment_runner.h"
 #include "experiments/ratings.h"
 #include "experiments/tournament.h"
@@ -294,13 +294,12 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
   return results;
 }
 
-std::string write_experiment_outputs(const std::string& run_dir) {
-  const nlohmann::json results = collect_experiment_results(run_dir);
-  std::error_code ec;
-  fs::create_directories(run_dir + "/report", ec);
-  write_file_atomically(run_dir + "/report/results.json", results.dump(1) + "\n");
-  // TODO(merge): write_experiment_report(results, run_dir + "/report");
-  return run_dir + "/report/results.json";
+std::string write_experiment_outputs(const std::string& run_dir, const std::string& out_dir,
+                                     const std::string& html_name) {
+  const std::vector<std::string> written = write_experiment_report(
+      collect_experiment_results(run_dir), out_dir.empty() ? run_dir + "/report" : out_dir,
+      html_name);
+  return written.back();
 }
 
 }  // namespace tenuki

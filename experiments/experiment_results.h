@@ -11,11 +11,13 @@
 
 namespace tenuki {
 
-// The document described in experiments/report_html.h (write_experiment_report's input).
+// The document write_experiment_report reads (experiments/experiment_report.h).
 // Throws UsageError when `run_dir` is not an experiment run folder.
 nlohmann::json collect_experiment_results(const std::string& run_dir);
 
-// Writes run_dir/report/results.json and the HTML report; returns the page's path.
-std::string write_experiment_outputs(const std::string& run_dir);
+// Writes the report of `run_dir` (the page `html_name`, results.json and CSV files,
+// experiments/experiment_report.h) into `out_dir` ("" = run_dir/report); returns the page's path.
+std::string write_experiment_outputs(const std::string& run_dir, const std::string& out_dir = "",
+                                     const std::string& html_name = "index.html");
 
 }  // namespace tenuki

@@ -2,6 +2,7 @@
 #include "experiments/args.h"
 #include "experiments/bench_net.h"
 #include "experiments/experiment_cli.h"
+#include "experiments/experiment_results.h"
 #include "experiments/train_cli.h"
 #include "experiments/transfer_cli.h"
 
@@ -20,6 +21,9 @@ int cmd_net_init(const Args&, std::ostream&) { no_torch("net-init"); }
 int cmd_train(const Args&, std::ostream&, std::ostream&) { no_torch("train"); }
 int cmd_transfer(const Args&, std::ostream&, std::ostream&) { no_torch("transfer"); }
 int cmd_experiment(const Args&, std::ostream&, std::ostream&) { no_torch("experiment"); }
+std::string write_experiment_outputs(const std::string&, const std::string&, const std::string&) {
+  no_torch("the experiment report");
+}
 
 }  // namespace tenuki
 

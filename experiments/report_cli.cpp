@@ -1,10 +1,11 @@
-// `tenuki report DIR [--out FILE]`: the HTML report of a training run directory (and, once the
-// experiment runner is merged, of an experiment folder).
+// `tenuki report DIR [--out FILE]`: the HTML report of a training run directory or of an
+// experiment folder.
 #include "experiments/report_cli.h"
 
 #include <filesystem>
 #include <ostream>
 
+#include "experiments/experiment_results.h"
 #include "experiments/training_report.h"
 
 namespace tenuki {
@@ -21,15 +22,9 @@ int cmd_report(const Args& args, std::ostream& out, std::ostream&) {
   const std::string page = args.get("out", default_report_path(dir));
   std::vector<std::string> written;
   if (std::filesystem::exists(std::filesystem::path(dir) / "experiment.json", error)) {
-    // EXPERIMENT REPORT DISPATCH (the single place to wire when merging the experiment runner):
-    //   const auto folder = std::filesystem::path(page).parent_path().string();
-    //   written = write_experiment_report(collect_experiment_results(dir),
-    //                                     folder.empty() ? "." : folder,
-    //                                     std::filesystem::path(page).filename().string());
-    // (experiments/experiment_report.h, experiments/experiment_results.h)
-    throw UsageError(dir +
-                     " is an experiment folder (it has experiment.json); this build reports "
-                     "training run directories only");
+    const std::string folder = std::filesystem::path(page).parent_path().string();
+    written = {write_experiment_outputs(dir, folder.empty() ? "." : folder,
+                                        std::filesystem::path(page).filename().string())};
   } else {
     written = write_training_report(dir, page);
   }

@@ -195,6 +195,22 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
   CHECK(state["evaluations"].get<int64_t>() >= 6000);
   CHECK(state["evaluations"].get<int64_t>() < 9000);
 
+  // The page has every section, each with plots or numbers in it.
+  const std::string page = read_text(out + "/report/index.html");
+  for (const std::string section :
+       {"Learning curves", "Transfer metrics", "Final ratings", "Crosstable",
+        "Representation similarity (linear CKA)", "Training: losses and throughput", "Source"}) {
+    INFO(section);
+    const bool found = page.find("<h3>" + section + "</h3>") != std::string::npos ||
+                       page.find(">" + section + "</h2>") != std::string::npos;
+    CHECK(found);
+  }
+  CHECK(page.find("not yet available") == std::string::npos);
+  CHECK(page.find("<svg") != std::string::npos);
+  CHECK(page.find("fine-tune/2") != std::string::npos);  // a final-ratings row
+  CHECK(fs::exists(out + "/report/curves.csv"));
+  CHECK(fs::exists(out + "/report/metrics.csv"));
+
   // A second report on the finished folder gives the same files.
   const std::string first = read_text(out + "/report/results.json");
   const std::string first_page = read_text(out + "/report/index.html");
