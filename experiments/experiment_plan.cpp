@@ -30,16 +30,6 @@ std::vector<std::string> tournament_argv(const std::string& config_path) {
 
 }  // namespace
 
-std::string format_units(double x) {
-  char text[64];
-  if (x == std::floor(x)) {
-    std::snprintf(text, sizeof text, "%lld", static_cast<long long>(x));
-  } else {
-    std::snprintf(text, sizeof text, "%.3f", x);
-  }
-  return text;
-}
-
 std::string arm_dir(const std::string& target, const std::string& arm, int seed) {
   return "targets/" + target + "/" + arm + "/s" + std::to_string(seed);
 }
@@ -130,12 +120,17 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
       for (int seed = 1; seed <= spec.seeds; ++seed) {
         const std::string adir = arm_dir(target.name, arm.name, seed);
         const std::string prefix = target.name + "/" + arm.name + "/s" + std::to_string(seed);
-        Stage train;
-        train.id = prefix + "/train";
-        train.kind = StageKind::kTrain;
-        train.target = target.name;
-        train.arm = arm.name;
-        train.seed = seed;
+        // A stage of this arm and seed.
+        auto arm_stage = [&](const std::string& name, StageKind kind) {
+          Stage stage;
+          stage.id = prefix + "/" + name;
+          stage.kind = kind;
+          stage.target = target.name;
+          stage.arm = arm.name;
+          stage.seed = seed;
+          return stage;
+        };
+        Stage train = arm_stage("train", StageKind::kTrain);
         if (!arm.is_scratch) train.deps.push_back(source_id);
         train.files = {{adir + "/config.json",
                         arm_training_config(spec, target, arm, seed).dump(2) + "\n"}};
@@ -150,12 +145,7 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
 
         for (size_t i = 0; i < milestones.size(); ++i) {
           const std::string x = format_units(milestones[i]);
-          Stage eval;
-          eval.id = prefix + "/eval/" + x;
-          eval.kind = StageKind::kEval;
-          eval.target = target.name;
-          eval.arm = arm.name;
-          eval.seed = seed;
+          Stage eval = arm_stage("eval/" + x, StageKind::kEval);
           eval.x = milestones[i];
           eval.deps = {pool.id, train.id};
           std::vector<std::string> agents = {net_agent_spec(
@@ -171,12 +161,7 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
           all_ids.push_back(eval.id);
         }
         if (spec.has_source && spec.cka_positions > 0) {
-          Stage cka;
-          cka.id = prefix + "/cka";
-          cka.kind = StageKind::kCka;
-          cka.target = target.name;
-          cka.arm = arm.name;
-          cka.seed = seed;
+          Stage cka = arm_stage("cka", StageKind::kCka);
           cka.deps = {source_id, train.id};
           cka.argv = {"transfer", "cka", source_checkpoint_path(spec), train.done_file,
                       "--game", target.game, "--positions", std::to_string(spec.cka_positions),

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "experiments/experiment_spec.h"
+#include "selfplay/training_run.h"  // format_units, milestone_checkpoint_name
 
 namespace tenuki {
 
@@ -54,8 +55,6 @@ std::string milestone_path(const ExperimentSpec& spec, const std::string& target
 std::string source_checkpoint_path(const ExperimentSpec& spec);
 // The spec of the network agent that plays a checkpoint in evaluations and the final.
 std::string net_agent_spec(const ExperimentSpec& spec, const std::string& checkpoint);
-// A number as it appears in paths: an integer when it is one, else 3 decimals.
-std::string format_units(double x);
 
 // The training config of one arm and seed (budget, milestones, seed, transfer section).
 nlohmann::json arm_training_config(const ExperimentSpec& spec, const TargetSpec& target,

@@ -157,10 +157,20 @@ ExperimentSpec read_run_spec(const std::string& run_dir) {
   if (!fs::exists(path)) {
     throw UsageError("'" + run_dir + "' is not an experiment run folder (no experiment.json)");
   }
+  std::ifstream in(path);
+  nlohmann::json j;
   try {
-    return read_experiment_spec(path);
+    in >> j;
+    // The folder's own copy of a given source checkpoint, so that the folder stands alone.
+    const std::string copy = run_dir + "/source/source.ckpt";
+    if (j.contains("source") && j["source"].contains("checkpoint") && fs::exists(copy)) {
+      j["source"]["checkpoint"] = fs::absolute(copy).string();
+    }
+    return experiment_spec_from_json(j, run_dir);
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(path + " is not valid JSON: " + e.what());
   } catch (const ExperimentSpecError& e) {
-    throw UsageError(e.what());
+    throw UsageError(path + ": " + e.what());
   }
 }
 
@@ -235,8 +245,14 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
   }
   const std::string spec_copy = o.run_dir + "/experiment.json";
   if (fs::exists(spec_copy)) {
-    const ExperimentSpec previous = read_run_spec(o.run_dir);
-    if (experiment_spec_to_json(previous) != resolved) {
+    nlohmann::json previous;
+    try {
+      std::ifstream in(spec_copy);
+      in >> previous;
+    } catch (const nlohmann::json::exception& e) {
+      throw UsageError(spec_copy + " is not valid JSON: " + e.what());
+    }
+    if (previous != resolved) {
       throw UsageError("'" + o.run_dir + "' holds another experiment (its experiment.json " +
                        "differs from " + o.spec_path + "); use another --out");
     }

@@ -254,14 +254,18 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   d_.dir.write_state(state);
 }
 
-std::string milestone_checkpoint_name(const std::string& unit, double x) {
+std::string format_units(double x) {
   char text[64];
   if (x == std::floor(x)) {
     std::snprintf(text, sizeof text, "%lld", static_cast<long long>(x));
   } else {
     std::snprintf(text, sizeof text, "%.3f", x);
   }
-  return "milestones/" + unit + "_" + text + ".ckpt";
+  return text;
+}
+
+std::string milestone_checkpoint_name(const std::string& unit, double x) {
+  return "milestones/" + unit + "_" + format_units(x) + ".ckpt";
 }
 
 int64_t TrainingLoop::evaluations_now() const {

@@ -170,8 +170,9 @@ class TrainingLoop {
   std::string first_derivation_ = "from scratch";
 };
 
-// The milestone checkpoint's path relative to the run directory: "milestones/<unit>_<x>.ckpt",
-// x an integer when it is one, else with 3 decimals.
+// A budget count as it appears in file names: an integer when it is one, else 3 decimals.
+std::string format_units(double x);
+// The milestone checkpoint's path relative to the run directory: "milestones/<unit>_<x>.ckpt".
 std::string milestone_checkpoint_name(const std::string& unit, double x);
 
 // Encoded random positions of `game` (random playouts cut at random points), for throughput
