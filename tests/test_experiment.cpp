@@ -117,6 +117,19 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
   CHECK(ok.status == 0);
   CHECK(ok.output.find("ttt/fine-tune/s2/eval/6000") != std::string::npos);
   CHECK(ok.output.find("estimated total") != std::string::npos);
+
+  // An existing checkpoint as the source: its architecture becomes every arm's.
+  REQUIRE(run_tenuki("net-init " + dir.path + "/go5.ckpt --game 'go(size=5)' --blocks 1 "
+                     "--channels 8",
+                     dir.path)
+              .status == 0);
+  nlohmann::json from_checkpoint = miniature_spec();
+  from_checkpoint["source"] = {{"checkpoint", "go5.ckpt"}, {"cost", 1000}};
+  const CommandResult planned = run_tenuki(
+      "experiment run " + write_spec(dir.path, from_checkpoint) + " --dry-run", dir.path);
+  INFO(planned.output);
+  CHECK(planned.status == 0);
+  CHECK(planned.output.find("(copy the source checkpoint)") != std::string::npos);
 }
 
 TEST_CASE("a miniature experiment runs end to end, survives a kill and reports every section",
