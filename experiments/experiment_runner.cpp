@@ -216,6 +216,7 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
     out << "experiment " << spec.name << ": " << stages.size() << " stages, budget "
         << format_units(spec.amount) << " " << spec.unit << " per arm, " << spec.seeds
         << " seed(s), milestones every " << format_units(spec.eval_every) << "\n";
+    if (!spec.description.empty()) out << spec.description << "\n";
     for (const auto& s : stages) {
       out << "  " << std::left << std::setw(34) << s.id << std::right << std::setw(9)
           << duration_text(s.estimated_seconds) << "  ";

@@ -124,6 +124,7 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
   JsonObjectReader root = spec_section([&] { return JsonObjectReader(j, ""); });
   spec_section([&] {
     root.string("name", &s.name);
+    root.string("description", &s.description);
     root.integer("seeds", &s.seeds, 1, 100);
   });
   check_name("name", s.name);
@@ -342,6 +343,7 @@ ExperimentSpec read_experiment_spec(const std::string& path) {
 nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   nlohmann::json j;
   j["name"] = s.name;
+  if (!s.description.empty()) j["description"] = s.description;
   j["seeds"] = s.seeds;
   j["budget"] = {{"unit", s.unit}, {"amount", s.amount}, {"charge_source", s.charge_source}};
   j["evaluation"] = {{"every", s.eval_every},   {"games", s.eval_games},

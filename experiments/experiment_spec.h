@@ -5,7 +5,7 @@
 // the final tournament and CKA. Read from JSON with unknown keys refused and every value checked;
 // the resolved spec (training configs inlined) is written to the run folder as experiment.json.
 //
-//   {"name": "quickstart",
+//   {"name": "quickstart", "description": "...",
 //    "source": {"config": "train/quickstart_go5.json", "budget": 400000},   // or
 //              {"checkpoint": "go9.ckpt", "cost": 0},
 //    "targets": [{"name": "go7", "config": "train/quickstart_go7.json",
@@ -59,6 +59,7 @@ struct SourceSpec {
 
 struct ExperimentSpec {
   std::string name;
+  std::string description;  // free text (what it compares, how long it takes)
   bool has_source = false;
   SourceSpec source;
   std::vector<TargetSpec> targets;
