@@ -9,15 +9,16 @@
 namespace tenuki {
 namespace {
 
-std::string tournament_file(const std::string& game, const std::vector<std::string>& agents,
-                            const std::string& format, int games_per_pair, int concurrency,
-                            uint64_t seed, const std::string& out_dir) {
+std::string tournament_file(const ExperimentSpec& spec, const std::string& game,
+                            const std::vector<std::string>& agents, const std::string& format,
+                            int games_per_pair, uint64_t seed, const std::string& out_dir) {
   TournamentConfig t;
+  t.opening_plies = spec.opening_plies;
   t.game = game;
   t.agents = agents;
   t.format = format;
   t.games_per_pair = games_per_pair;
-  t.concurrency = concurrency;
+  t.concurrency = spec.tournament_concurrency;
   t.seed = seed;
   t.anchor = "random";
   t.out_dir = out_dir;
@@ -108,8 +109,8 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
     pool.kind = StageKind::kPool;
     pool.target = target.name;
     pool.files = {{tdir + "/pool.json",
-                   tournament_file(target.game, target.pool, "round-robin", spec.pool_games,
-                                   spec.tournament_concurrency, 1, tdir + "/pool")}};
+                   tournament_file(spec, target.game, target.pool, "round-robin", spec.pool_games,
+                                   1, tdir + "/pool")}};
     pool.argv = tournament_argv(tdir + "/pool.json");
     pool.estimated_seconds = pool_size * (pool_size - 1) / 2.0 * spec.pool_games * game_seconds;
     stages.push_back(pool);
@@ -152,9 +153,9 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
               spec, milestone_path(spec, target.name, arm.name, seed, milestones[i]))};
           agents.insert(agents.end(), target.pool.begin(), target.pool.end());
           const std::string config = adir + "/evals/" + x + ".json";
-          eval.files = {{config, tournament_file(target.game, agents, "gauntlet", spec.eval_games,
-                                                 spec.tournament_concurrency,
-                                                 1000 * seed + i + 1, adir + "/evals/" + x)}};
+          eval.files = {{config, tournament_file(spec, target.game, agents, "gauntlet",
+                                                 spec.eval_games, 1000 * seed + i + 1,
+                                                 adir + "/evals/" + x)}};
           eval.argv = tournament_argv(config);
           eval.estimated_seconds = pool_size * spec.eval_games * game_seconds;
           stages.push_back(eval);
@@ -180,9 +181,8 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
     final_stage.target = target.name;
     final_stage.deps = trains;
     final_stage.files = {{tdir + "/final.json",
-                          tournament_file(target.game, finalists, "round-robin",
-                                          spec.final_games_per_pair,
-                                          spec.tournament_concurrency, 7, tdir + "/final")}};
+                          tournament_file(spec, target.game, finalists, "round-robin",
+                                          spec.final_games_per_pair, 7, tdir + "/final")}};
     final_stage.argv = tournament_argv(tdir + "/final.json");
     const double n = static_cast<double>(finalists.size());
     final_stage.estimated_seconds = n * (n - 1) / 2 * spec.final_games_per_pair * game_seconds;

@@ -149,6 +149,7 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
     r.integer("visits", &s.eval_visits, 1, 1000000);
     r.integer("pool_games", &s.pool_games, 2, 100000);
     r.number("threshold", &s.threshold, 0, 1);
+    r.integer("opening_plies", &s.opening_plies, 0, 1000);
     r.finish();
   });
   if (!(s.eval_every > 0) || s.eval_every > s.amount) {
@@ -348,7 +349,8 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   j["budget"] = {{"unit", s.unit}, {"amount", s.amount}, {"charge_source", s.charge_source}};
   j["evaluation"] = {{"every", s.eval_every},   {"games", s.eval_games},
                      {"visits", s.eval_visits}, {"pool_games", s.pool_games},
-                     {"threshold", s.threshold}};
+                     {"threshold", s.threshold},
+                     {"opening_plies", s.opening_plies}};
   j["final"] = {{"games_per_pair", s.final_games_per_pair}};
   j["cka"] = {{"positions", s.cka_positions}};
   j["tournaments"] = {{"concurrency", s.tournament_concurrency}};

@@ -16,7 +16,7 @@
 //    "seeds": 2,
 //    "budget": {"unit": "evaluations", "amount": 300000, "charge_source": false},
 //    "evaluation": {"every": 100000, "games": 8, "visits": 32, "pool_games": 8,
-//                   "threshold": 0.6},
+//                   "threshold": 0.6, "opening_plies": 0},
 //    "final": {"games_per_pair": 4},
 //    "cka": {"positions": 256},
 //    "estimate": {"units_per_second": 4000, "seconds_per_game": 1.5}}
@@ -71,6 +71,9 @@ struct ExperimentSpec {
   int eval_games = 8;                // per pool agent and milestone (even)
   int eval_visits = 32;              // the net's search playouts in evaluations and the final
   int pool_games = 8;                // per pool pairing in the pool's calibration (even)
+  int opening_plies = 0;             // random opening plies of every tournament game (the two
+                                     // games of a colour-swapped pair share it), for diversity
+                                     // against deterministic engines
   double threshold = 0.6;            // win rate for "time to threshold"
   int final_games_per_pair = 4;      // final tournament (even)
   int cka_positions = 256;           // 0: no CKA

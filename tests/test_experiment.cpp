@@ -57,7 +57,8 @@ nlohmann::json miniature_spec() {
              {"pool", {"random", "mcts(playouts=20)"}}}}},
           {"seeds", 2},
           {"budget", {{"unit", "evaluations"}, {"amount", 6000}}},
-          {"evaluation", {{"every", 3000}, {"games", 2}, {"visits", 8}, {"pool_games", 2}}},
+          {"evaluation",
+           {{"every", 3000}, {"games", 2}, {"visits", 8}, {"pool_games", 2}, {"opening_plies", 1}}},
           {"final", {{"games_per_pair", 2}}},
           {"cka", {{"positions", 32}}},
           {"estimate", {{"units_per_second", 2000}, {"seconds_per_game", 0.1}}}};
