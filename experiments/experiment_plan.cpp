@@ -82,11 +82,11 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
       s.kind = StageKind::kSourceTrain;
       nlohmann::json c = spec.source.config;
       c.erase("evaluation");
-      c["budget"] = {{spec.unit, spec.unit == "minutes"
-                                     ? nlohmann::json(spec.source.budget)
-                                     : nlohmann::json(std::llround(spec.source.budget))},
-                     {"milestone_unit", spec.unit},
-                     {"milestone_every", spec.source.budget}};
+      c["budget"] = {
+          {spec.unit, spec.unit == "minutes" ? nlohmann::json(spec.source.budget)
+                                             : nlohmann::json(std::llround(spec.source.budget))},
+          {"milestone_unit", spec.unit},
+          {"milestone_every", spec.source.budget}};
       s.files = {{"source/config.json", c.dump(2) + "\n"}};
       s.argv = {"train", "source/config.json", "--out", "source/run"};
       s.metrics_file = "source/run/metrics.jsonl";
@@ -108,9 +108,9 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
     pool.id = target.name + "/pool";
     pool.kind = StageKind::kPool;
     pool.target = target.name;
-    pool.files = {{tdir + "/pool.json",
-                   tournament_file(spec, target.game, target.pool, "round-robin", spec.pool_games,
-                                   1, tdir + "/pool")}};
+    pool.files = {
+        {tdir + "/pool.json", tournament_file(spec, target.game, target.pool, "round-robin",
+                                              spec.pool_games, 1, tdir + "/pool")}};
     pool.argv = tournament_argv(tdir + "/pool.json");
     pool.estimated_seconds = pool_size * (pool_size - 1) / 2.0 * spec.pool_games * game_seconds;
     stages.push_back(pool);
@@ -133,8 +133,8 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
         };
         Stage train = arm_stage("train", StageKind::kTrain);
         if (!arm.is_scratch) train.deps.push_back(source_id);
-        train.files = {{adir + "/config.json",
-                        arm_training_config(spec, target, arm, seed).dump(2) + "\n"}};
+        train.files = {
+            {adir + "/config.json", arm_training_config(spec, target, arm, seed).dump(2) + "\n"}};
         train.argv = {"train", adir + "/config.json", "--out", adir + "/run"};
         train.done_file = milestone_path(spec, target.name, arm.name, seed, spec.amount);
         train.metrics_file = adir + "/run/metrics.jsonl";
@@ -153,9 +153,9 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
               spec, milestone_path(spec, target.name, arm.name, seed, milestones[i]))};
           agents.insert(agents.end(), target.pool.begin(), target.pool.end());
           const std::string config = adir + "/evals/" + x + ".json";
-          eval.files = {{config, tournament_file(spec, target.game, agents, "gauntlet",
-                                                 spec.eval_games, 1000 * seed + i + 1,
-                                                 adir + "/evals/" + x)}};
+          eval.files = {
+              {config, tournament_file(spec, target.game, agents, "gauntlet", spec.eval_games,
+                                       1000 * seed + i + 1, adir + "/evals/" + x)}};
           eval.argv = tournament_argv(config);
           eval.estimated_seconds = pool_size * spec.eval_games * game_seconds;
           stages.push_back(eval);
@@ -164,9 +164,18 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
         if (spec.has_source && spec.cka_positions > 0) {
           Stage cka = arm_stage("cka", StageKind::kCka);
           cka.deps = {source_id, train.id};
-          cka.argv = {"transfer", "cka", source_checkpoint_path(spec), train.done_file,
-                      "--game", target.game, "--positions", std::to_string(spec.cka_positions),
-                      "--records", adir + "/run/games", "--out", adir + "/cka.json"};
+          cka.argv = {"transfer",
+                      "cka",
+                      source_checkpoint_path(spec),
+                      train.done_file,
+                      "--game",
+                      target.game,
+                      "--positions",
+                      std::to_string(spec.cka_positions),
+                      "--records",
+                      adir + "/run/games",
+                      "--out",
+                      adir + "/cka.json"};
           cka.done_file = adir + "/cka.json";
           cka.estimated_seconds = 5;
           stages.push_back(cka);
@@ -180,9 +189,9 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
     final_stage.kind = StageKind::kFinal;
     final_stage.target = target.name;
     final_stage.deps = trains;
-    final_stage.files = {{tdir + "/final.json",
-                          tournament_file(spec, target.game, finalists, "round-robin",
-                                          spec.final_games_per_pair, 7, tdir + "/final")}};
+    final_stage.files = {
+        {tdir + "/final.json", tournament_file(spec, target.game, finalists, "round-robin",
+                                               spec.final_games_per_pair, 7, tdir + "/final")}};
     final_stage.argv = tournament_argv(tdir + "/final.json");
     const double n = static_cast<double>(finalists.size());
     final_stage.estimated_seconds = n * (n - 1) / 2 * spec.final_games_per_pair * game_seconds;

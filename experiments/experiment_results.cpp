@@ -114,12 +114,12 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
   results["complete"] = stages_done == stages_total;
   results["spec"] = experiment_spec_to_json(spec);
   if (spec.has_source) {
-    results["source"] = {{"game", spec.source.game},
-                         {"checkpoint", source_checkpoint_path(spec)},
-                         {"cost", spec.source.cost},
-                         {"train", spec.source.train
-                                       ? train_points(path("source/run/metrics.jsonl"), spec.unit)
-                                       : nlohmann::json::array()}};
+    results["source"] = {
+        {"game", spec.source.game},
+        {"checkpoint", source_checkpoint_path(spec)},
+        {"cost", spec.source.cost},
+        {"train", spec.source.train ? train_points(path("source/run/metrics.jsonl"), spec.unit)
+                                    : nlohmann::json::array()}};
   }
 
   results["targets"] = nlohmann::json::array();
@@ -133,8 +133,7 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
       add_games(pool_games, index_of(target.pool), &games);
       RatingOptions options;
       options.anchor = 0;
-      const RatingTable table =
-          fit_ratings(static_cast<int>(target.pool.size()), games, options);
+      const RatingTable table = fit_ratings(static_cast<int>(target.pool.size()), games, options);
       t["pool"] = nlohmann::json::array();
       for (size_t i = 0; i < target.pool.size(); ++i) {
         t["pool"].push_back({{"agent", target.pool[i]},
@@ -181,9 +180,9 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
                                   {"win_rate", me.score},
                                   {"games", me.record.games()}};
           try {
-            point["step"] = read_checkpoint_meta(
-                                path(milestone_path(spec, target.name, arm.name, seed, x)))
-                                .training_step;
+            point["step"] =
+                read_checkpoint_meta(path(milestone_path(spec, target.name, arm.name, seed, x)))
+                    .training_step;
           } catch (const std::exception&) {
           }
           curve.push_back(point);
@@ -194,8 +193,8 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
         }
         nlohmann::json s = {{"seed", seed}, {"run_dir", adir + "/run"}, {"curve", curve}};
         s["train"] = train_points(path(adir + "/run/metrics.jsonl"), spec.unit);
-        const std::string final_ckpt = milestone_path(spec, target.name, arm.name, seed,
-                                                      spec.amount);
+        const std::string final_ckpt =
+            milestone_path(spec, target.name, arm.name, seed, spec.amount);
         if (fs::exists(path(final_ckpt))) s["final_checkpoint"] = final_ckpt;
         a["seeds"].push_back(s);
         if (elo_curve.x.size() >= 2) {
@@ -228,9 +227,9 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
                             {"total_time", spec.charge_source}};
         if (options.threshold) m["threshold"] = *options.threshold;
         try {
-          m["result"] = transfer::compute_transfer_metrics(curves[arm.name],
-                                                           curves[scratch->name], options)
-                            .to_json();
+          m["result"] =
+              transfer::compute_transfer_metrics(curves[arm.name], curves[scratch->name], options)
+                  .to_json();
         } catch (const std::invalid_argument& e) {
           m["error"] = e.what();
         }
@@ -243,8 +242,8 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
       std::vector<std::string> agents = {"random"}, labels = {"random"};
       for (const auto& arm : target.arms) {
         for (int seed = 1; seed <= spec.seeds; ++seed) {
-          agents.push_back(net_agent_spec(
-              spec, milestone_path(spec, target.name, arm.name, seed, spec.amount)));
+          agents.push_back(
+              net_agent_spec(spec, milestone_path(spec, target.name, arm.name, seed, spec.amount)));
           labels.push_back(arm.name + "/" + std::to_string(seed));
         }
       }
@@ -296,9 +295,9 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
 
 std::string write_experiment_outputs(const std::string& run_dir, const std::string& out_dir,
                                      const std::string& html_name) {
-  const std::vector<std::string> written = write_experiment_report(
-      collect_experiment_results(run_dir), out_dir.empty() ? run_dir + "/report" : out_dir,
-      html_name);
+  const std::vector<std::string> written =
+      write_experiment_report(collect_experiment_results(run_dir),
+                              out_dir.empty() ? run_dir + "/report" : out_dir, html_name);
   return written.back();
 }
 

@@ -63,8 +63,8 @@ std::string tail_of(const std::string& path, int lines) {
   std::vector<std::string> all;
   for (std::string line; std::getline(in, line);) all.push_back(line);
   std::string text;
-  for (size_t i = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
-       i < all.size(); ++i) {
+  for (size_t i = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0; i < all.size();
+       ++i) {
     text += "    " + all[i] + "\n";
   }
   return text;
@@ -174,8 +174,7 @@ ExperimentSpec read_run_spec(const std::string& run_dir) {
   }
 }
 
-double training_progress(const std::string& run_dir, const Stage& stage,
-                         const std::string& unit) {
+double training_progress(const std::string& run_dir, const Stage& stage, const std::string& unit) {
   if (stage.metrics_file.empty() || stage.units_total <= 0) return 0;
   std::ifstream in(run_dir + "/" + stage.metrics_file, std::ios::binary);
   if (!in) return 0;
@@ -342,8 +341,8 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
           std::chrono::duration<double>(Clock::now() - running[i].started).count();
       const bool exited_ok = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
       const bool complete =
-          exited_ok && (s.done_file.empty() ? !stopping()
-                                            : fs::exists(o.run_dir + "/" + s.done_file));
+          exited_ok &&
+          (s.done_file.empty() ? !stopping() : fs::exists(o.run_dir + "/" + s.done_file));
       if (complete) {
         mark_done(s, seconds);
         out << "done " << s.id << " (" << duration_text(seconds) << ")" << std::endl;
@@ -398,8 +397,7 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
     }
     if (running.empty() && !started) break;
     if (o.progress_seconds > 0 &&
-        std::chrono::duration<double>(Clock::now() - last_progress).count() >=
-            o.progress_seconds) {
+        std::chrono::duration<double>(Clock::now() - last_progress).count() >= o.progress_seconds) {
       print_progress();
       last_progress = Clock::now();
     }
@@ -435,8 +433,7 @@ void print_experiment_status(const std::string& run_dir, std::ostream& out) {
       << (active ? "a runner is working on it now" : "no runner is active") << "\n";
   for (const auto& s : stages) {
     std::string state = done.count(s.id) ? "done" : "pending";
-    if (!done.count(s.id) &&
-        (s.kind == StageKind::kTrain || s.kind == StageKind::kSourceTrain)) {
+    if (!done.count(s.id) && (s.kind == StageKind::kTrain || s.kind == StageKind::kSourceTrain)) {
       const double p = training_progress(run_dir, s, spec.unit);
       if (p > 0) {
         std::ostringstream text;

@@ -189,7 +189,8 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
   if (s.final_games_per_pair % 2) fail("final.games_per_pair", "must be even");
   if (s.cka_positions == 1) fail("cka.positions", "must be 0 (no CKA) or at least 2");
   if (s.units_per_second <= 0) {
-    s.units_per_second = s.unit == "evaluations" ? 4000 : s.unit == "games" ? 2
+    s.units_per_second = s.unit == "evaluations" ? 4000
+                         : s.unit == "games"     ? 2
                          : s.unit == "steps"     ? 3
                                                  : 1.0 / 60;
   }
@@ -202,8 +203,9 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
       JsonObjectReader r(source, "source");
       const bool has_config = r.has("config"), has_checkpoint = r.has("checkpoint");
       if (has_config == has_checkpoint) {
-        JsonObjectReader::fail("source", "needs exactly one of \"config\" (train it) and "
-                                         "\"checkpoint\" (an existing one)");
+        JsonObjectReader::fail("source",
+                               "needs exactly one of \"config\" (train it) and "
+                               "\"checkpoint\" (an existing one)");
       }
       s.source.train = has_config;
       r.number("budget", &s.source.budget, 0, 9e15);
@@ -271,7 +273,8 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
     target.config =
         training_config(key + ".config", config_value, base_dir, game_override, &target.game);
     if (s.has_source) target.config["network"] = s.source.network;
-    if (!arms_value.is_array() || arms_value.empty()) fail(key + ".arms", "must be a non-empty array");
+    if (!arms_value.is_array() || arms_value.empty())
+      fail(key + ".arms", "must be a non-empty array");
     std::set<std::string> arm_names;
     for (size_t a = 0; a < arms_value.size(); ++a) {
       const std::string akey = key + ".arms[" + std::to_string(a) + "]";
@@ -298,8 +301,9 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
         if (!s.has_source) fail(akey + ".transfer", "needs a \"source\"");
         try {
           if (!transfer::parse_plan(arm.transfer.plan).trains()) {
-            fail(akey + ".transfer.plan", "zero-shot does not train; use fine-tune, "
-                                          "frozen-trunk(...) or partial(blocks=k)");
+            fail(akey + ".transfer.plan",
+                 "zero-shot does not train; use fine-tune, "
+                 "frozen-trunk(...) or partial(blocks=k)");
           }
           transfer::parse_game_planes(arm.transfer.game_planes);
           transfer::parse_heads(arm.transfer.heads);
@@ -347,10 +351,9 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   if (!s.description.empty()) j["description"] = s.description;
   j["seeds"] = s.seeds;
   j["budget"] = {{"unit", s.unit}, {"amount", s.amount}, {"charge_source", s.charge_source}};
-  j["evaluation"] = {{"every", s.eval_every},   {"games", s.eval_games},
-                     {"visits", s.eval_visits}, {"pool_games", s.pool_games},
-                     {"threshold", s.threshold},
-                     {"opening_plies", s.opening_plies}};
+  j["evaluation"] = {{"every", s.eval_every},    {"games", s.eval_games},
+                     {"visits", s.eval_visits},  {"pool_games", s.pool_games},
+                     {"threshold", s.threshold}, {"opening_plies", s.opening_plies}};
   j["final"] = {{"games_per_pair", s.final_games_per_pair}};
   j["cka"] = {{"positions", s.cka_positions}};
   j["tournaments"] = {{"concurrency", s.tournament_concurrency}};
@@ -365,8 +368,8 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   }
   j["targets"] = nlohmann::json::array();
   for (const auto& t : s.targets) {
-    nlohmann::json target = {{"name", t.name}, {"game", t.game}, {"config", t.config},
-                             {"pool", t.pool}};
+    nlohmann::json target = {
+        {"name", t.name}, {"game", t.game}, {"config", t.config}, {"pool", t.pool}};
     target["arms"] = nlohmann::json::array();
     for (const auto& a : t.arms) {
       nlohmann::json arm = {{"name", a.name}};

@@ -34,27 +34,27 @@
 namespace tenuki {
 
 struct ArmSpec {
-  std::string name;          // unique within its target: letters, digits, '-', '_'
-  bool is_scratch = true;    // no "transfer" section: trains from a random initialisation
-  TransferConfig transfer;   // for transfer arms; `from` is the source checkpoint (filled later)
+  std::string name;         // unique within its target: letters, digits, '-', '_'
+  bool is_scratch = true;   // no "transfer" section: trains from a random initialisation
+  TransferConfig transfer;  // for transfer arms; `from` is the source checkpoint (filled later)
 };
 
 struct TargetSpec {
-  std::string name;                  // unique: letters, digits, '-', '_'
-  std::string game;                  // canonical game spec
-  nlohmann::json config;             // the target's training config (validated, game set)
+  std::string name;       // unique: letters, digits, '-', '_'
+  std::string game;       // canonical game spec
+  nlohmann::json config;  // the target's training config (validated, game set)
   std::vector<ArmSpec> arms;
-  std::vector<std::string> pool;     // reference agents, "random" first
+  std::vector<std::string> pool;  // reference agents, "random" first
 };
 
 struct SourceSpec {
-  bool train = false;        // true: train `config` for `budget` units; false: `checkpoint`
-  nlohmann::json config;     // training config of the source (train)
-  double budget = 0;         // in the experiment's unit (train)
-  std::string checkpoint;    // absolute path of an existing checkpoint (!train)
-  double cost = 0;           // what the checkpoint cost, in the unit (!train; for "total time")
-  std::string game;          // canonical game spec of the source
-  nlohmann::json network;    // the source's network config (every arm trains this architecture)
+  bool train = false;      // true: train `config` for `budget` units; false: `checkpoint`
+  nlohmann::json config;   // training config of the source (train)
+  double budget = 0;       // in the experiment's unit (train)
+  std::string checkpoint;  // absolute path of an existing checkpoint (!train)
+  double cost = 0;         // what the checkpoint cost, in the unit (!train; for "total time")
+  std::string game;        // canonical game spec of the source
+  nlohmann::json network;  // the source's network config (every arm trains this architecture)
 };
 
 struct ExperimentSpec {
@@ -63,7 +63,7 @@ struct ExperimentSpec {
   bool has_source = false;
   SourceSpec source;
   std::vector<TargetSpec> targets;
-  int seeds = 3;  // seeds 1..seeds per arm
+  int seeds = 3;                     // seeds 1..seeds per arm
   std::string unit = "evaluations";  // evaluations | games | steps | minutes
   double amount = 0;                 // the budget of every arm, in `unit`
   bool charge_source = false;        // transfer curves shifted by the source's cost

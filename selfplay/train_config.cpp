@@ -156,7 +156,8 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("steps", &c.budget.steps, 0, 9.0e15);
     r.number("minutes", &c.budget.minutes, 0, 1e9);
     r.integer("evaluations", &c.budget.evaluations, 0, 9.0e15);
-    r.choice("milestone_unit", &c.budget.milestone_unit, {"evaluations", "games", "steps", "minutes"});
+    r.choice("milestone_unit", &c.budget.milestone_unit,
+             {"evaluations", "games", "steps", "minutes"});
     r.number("milestone_every", &c.budget.milestone_every, 0, 9.0e15);
     r.finish();
   }

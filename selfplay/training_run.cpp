@@ -289,8 +289,8 @@ void TrainingLoop::write_milestone(const RunState& state, double x, double actua
   meta.training_step = state.step;
   meta.search = d_.config.search;
   meta.search_max_moves = d_.config.selfplay.max_moves;
-  meta.parent = state.latest_checkpoint.empty() ? first_parent_
-                                                : d_.dir.file(state.latest_checkpoint);
+  meta.parent =
+      state.latest_checkpoint.empty() ? first_parent_ : d_.dir.file(state.latest_checkpoint);
   meta.derivation = state.latest_checkpoint.empty() ? first_derivation_ : "continued";
   save_checkpoint(d_.dir.file(name), d_.trainer.net(), meta);
   d_.dir.append_metrics({{"type", "milestone"},

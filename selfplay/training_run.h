@@ -161,8 +161,8 @@ class TrainingLoop {
   LoopDependencies d_;
   EvaluationHook evaluate_;
   EvaluationThread* evaluations_ = nullptr;  // during run()
-  int64_t evaluations_base_ = 0;  // RunState::evaluations at this session's start
-  int64_t evaluator_base_ = 0;    // the batching service's count at this session's start
+  int64_t evaluations_base_ = 0;             // RunState::evaluations at this session's start
+  int64_t evaluator_base_ = 0;               // the batching service's count at this session's start
   int64_t last_queued_step_ = -1;            // step of the last snapshot queued for evaluation
   double raw_throughput_ = 0;
   int raw_batch_ = 0;

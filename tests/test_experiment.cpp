@@ -34,34 +34,42 @@ CommandResult run_tenuki(const std::string& arguments, const std::string& dir) {
 nlohmann::json miniature_spec() {
   const nlohmann::json train = {
       {"network",
-       {{"blocks", 1}, {"channels", 16}, {"head_channels", 8}, {"value_hidden", 16},
-        {"global_pool_every", 0}, {"ownership_head", true}}},
+       {{"blocks", 1},
+        {"channels", 16},
+        {"head_channels", 8},
+        {"value_hidden", 16},
+        {"global_pool_every", 0},
+        {"ownership_head", true}}},
       {"search", {{"playouts", 8}, {"leaves_per_batch", 4}, {"root_noise", true}}},
       {"selfplay", {{"workers", 1}, {"games_per_worker", 16}, {"chunk_games", 50}}},
       {"inference", {{"device", "cpu"}, {"dtype", "float32"}, {"threads", 1}, {"wait_ms", 1}}},
       {"replay", {{"window", 5000}, {"min_positions", 100}}},
       {"training",
-       {{"device", "cpu"}, {"batch_size", 32}, {"train_ratio", 2}, {"checkpoint_every", 20},
-        {"metrics_every", 5}, {"progress_seconds", 0}}}};
+       {{"device", "cpu"},
+        {"batch_size", 32},
+        {"train_ratio", 2},
+        {"checkpoint_every", 20},
+        {"metrics_every", 5},
+        {"progress_seconds", 0}}}};
   nlohmann::json source = train, target = train;
   source["game"] = "go(size=5,komi=0.5)";
   target["game"] = "tictactoe";
-  return {{"name", "mini"},
-          {"source", {{"config", source}, {"budget", 12000}}},
-          {"targets",
-           {{{"name", "ttt"},
-             {"config", target},
-             {"arms",
-              {{{"name", "scratch"}},
-               {{"name", "fine-tune"}, {"transfer", {{"plan", "fine-tune"}}}}}},
-             {"pool", {"random", "mcts(playouts=20)"}}}}},
-          {"seeds", 2},
-          {"budget", {{"unit", "evaluations"}, {"amount", 6000}}},
-          {"evaluation",
-           {{"every", 3000}, {"games", 2}, {"visits", 8}, {"pool_games", 2}, {"opening_plies", 1}}},
-          {"final", {{"games_per_pair", 2}}},
-          {"cka", {{"positions", 32}}},
-          {"estimate", {{"units_per_second", 2000}, {"seconds_per_game", 0.1}}}};
+  return {
+      {"name", "mini"},
+      {"source", {{"config", source}, {"budget", 12000}}},
+      {"targets",
+       {{{"name", "ttt"},
+         {"config", target},
+         {"arms",
+          {{{"name", "scratch"}}, {{"name", "fine-tune"}, {"transfer", {{"plan", "fine-tune"}}}}}},
+         {"pool", {"random", "mcts(playouts=20)"}}}}},
+      {"seeds", 2},
+      {"budget", {{"unit", "evaluations"}, {"amount", 6000}}},
+      {"evaluation",
+       {{"every", 3000}, {"games", 2}, {"visits", 8}, {"pool_games", 2}, {"opening_plies", 1}}},
+      {"final", {{"games_per_pair", 2}}},
+      {"cka", {{"positions", 32}}},
+      {"estimate", {{"units_per_second", 2000}, {"seconds_per_game", 0.1}}}};
 }
 
 std::string write_spec(const std::string& dir, const nlohmann::json& spec) {
@@ -87,17 +95,19 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
        "unknown key 'targets[0].arms[1].transfer.plans'"},
       {"unknown game", [](nlohmann::json& s) { s["targets"][0]["game"] = "chess"; }, "chess"},
       {"missing source checkpoint",
-       [](nlohmann::json& s) { s["source"] = {{"checkpoint", "no/such.ckpt"}}; },
+       [](nlohmann::json& s) {
+         s["source"] = {{"checkpoint", "no/such.ckpt"}};
+       },
        "source.checkpoint: no such file"},
       {"zero budget", [](nlohmann::json& s) { s["budget"]["amount"] = 0; },
        "budget.amount: must be > 0"},
       {"impossible schedule", [](nlohmann::json& s) { s["evaluation"]["every"] = 7000; },
        "evaluation.every"},
       {"odd games", [](nlohmann::json& s) { s["evaluation"]["games"] = 3; }, "even"},
-      {"transfer without a source",
-       [](nlohmann::json& s) { s.erase("source"); }, "needs a \"source\""},
-      {"unknown pool agent",
-       [](nlohmann::json& s) { s["targets"][0]["pool"][1] = "alphago"; }, "pool[1]"},
+      {"transfer without a source", [](nlohmann::json& s) { s.erase("source"); },
+       "needs a \"source\""},
+      {"unknown pool agent", [](nlohmann::json& s) { s["targets"][0]["pool"][1] = "alphago"; },
+       "pool[1]"},
   };
   for (const auto& c : cases) {
     INFO(c.what);
@@ -120,8 +130,9 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
   CHECK(ok.output.find("estimated total") != std::string::npos);
 
   // An existing checkpoint as the source: its architecture becomes every arm's.
-  REQUIRE(run_tenuki("net-init " + dir.path + "/go5.ckpt --game 'go(size=5)' --blocks 1 "
-                     "--channels 8",
+  REQUIRE(run_tenuki("net-init " + dir.path +
+                         "/go5.ckpt --game 'go(size=5)' --blocks 1 "
+                         "--channels 8",
                      dir.path)
               .status == 0);
   nlohmann::json from_checkpoint = miniature_spec();
@@ -138,8 +149,8 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
   TempDir dir;
   const std::string spec = write_spec(dir.path, miniature_spec());
   const std::string out = dir.path + "/run";
-  const std::string run = std::string(TENUKI_BINARY) + " experiment run " + spec + " --out " +
-                          out + " --progress-seconds 1";
+  const std::string run = std::string(TENUKI_BINARY) + " experiment run " + spec + " --out " + out +
+                          " --progress-seconds 1";
   {
     // Killed (with every stage process: SIGKILL to the group) once an arm is training.
     Subprocess child = Subprocess::shell("exec " + run + " 2>&1");
@@ -147,8 +158,7 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
     bool training = false;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     while (!training && std::chrono::steady_clock::now() < deadline) {
-      if (child.read_line(&line, std::chrono::milliseconds(200)) ==
-          Subprocess::ReadStatus::kEof) {
+      if (child.read_line(&line, std::chrono::milliseconds(200)) == Subprocess::ReadStatus::kEof) {
         break;
       }
       log += line + "\n";
@@ -170,15 +180,14 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
   CHECK(status.output.find("ttt/scratch/s1/train") != std::string::npos);
 
   // The same command resumes and finishes.
-  const CommandResult resumed = run_tenuki(run.substr(std::string(TENUKI_BINARY).size() + 1),
-                                           dir.path);
+  const CommandResult resumed =
+      run_tenuki(run.substr(std::string(TENUKI_BINARY).size() + 1), dir.path);
   INFO(resumed.output);
   REQUIRE(resumed.status == 0);
   CHECK(resumed.output.find("resuming") != std::string::npos);
   CHECK(resumed.output.find("done source") == std::string::npos);  // not run twice
 
-  const nlohmann::json results =
-      nlohmann::json::parse(read_text(out + "/report/results.json"));
+  const nlohmann::json results = nlohmann::json::parse(read_text(out + "/report/results.json"));
   CHECK(results["complete"] == true);
   const auto& target = results["targets"][0];
   REQUIRE(target["arms"].size() == 2);
