@@ -179,9 +179,9 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
   CHECK(status.output.find("no runner is active") != std::string::npos);
   CHECK(status.output.find("ttt/scratch/s1/train") != std::string::npos);
 
-  // The same command resumes and finishes.
+  // The same command resumes and finishes (two stages at a time this time).
   const CommandResult resumed =
-      run_tenuki(run.substr(std::string(TENUKI_BINARY).size() + 1), dir.path);
+      run_tenuki(run.substr(std::string(TENUKI_BINARY).size() + 1) + " --jobs 2", dir.path);
   INFO(resumed.output);
   REQUIRE(resumed.status == 0);
   CHECK(resumed.output.find("resuming") != std::string::npos);
