@@ -142,8 +142,10 @@ TEST_CASE("crash safety: tenuki tournament killed at random moments loses only g
   const std::string dir = temp_dir("tournament");
   const std::string out = dir + "/t";
   const int kGames = 60, kConcurrency = 2;
+  // MCTS(16000) keeps the 60 games busy for well over the kill window (0.5-3 s) even on a fast
+  // idle machine (with 2000 playouts an idle run finished 59 games before the first kill).
   const std::string command = std::string(TENUKI_BINARY) +
-                              " tournament connect_four --agents random,'mcts(playouts=2000)'"
+                              " tournament connect_four --agents random,'mcts(playouts=16000)'"
                               " --games-per-pair 60 --concurrency " +
                               std::to_string(kConcurrency) + " --out " + out + " > " + dir +
                               "/log 2>&1";
