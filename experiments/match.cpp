@@ -2,12 +2,15 @@
 
 #include <stdexcept>
 
+#include "envs/random.h"
+
 namespace tenuki {
 
 MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int games,
                         const std::function<void(const PlayedGame&)>& on_game,
-                        const std::atomic<bool>* stop) {
+                        const std::atomic<bool>* stop, const MatchOpenings& openings) {
   MatchSummary summary;
+  std::vector<Action> opening;
   auto stopped = [&] { return stop != nullptr && stop->load(); };
   for (int i = 0; i < games; ++i) {
     PlayedGame played;
@@ -15,6 +18,12 @@ MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int game
     played.first_agent = i % 2;
     for (Agent* agent : agents) agent->new_game(game);
     auto state = game.new_initial_state();
+    if (openings.plies > 0 && i % 2 == 0) {
+      opening = random_opening(
+          game, openings.plies,
+          openings.seed ^ (0x6d61746368ULL + static_cast<uint64_t>(i / 2) * 0x9E3779B97F4A7C15ULL));
+    }
+    for (Action a : opening) state->apply_action(a);
     while (!state->is_terminal()) {
       if (stopped()) {
         summary.stopped = true;
@@ -52,6 +61,29 @@ MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int game
     if (on_game) on_game(played);
   }
   return summary;
+}
+
+std::vector<Action> random_opening(const Game& game, int plies, uint64_t seed) {
+  if (plies <= 0) return {};
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    Rng rng(splitmix64(seed));
+    auto state = game.new_initial_state();
+    std::vector<Action> actions, legal, placements;
+    while (static_cast<int>(actions.size()) < plies && !state->is_terminal()) {
+      state->legal_actions(&legal);
+      placements.clear();
+      for (Action a : legal) {
+        if (a != game.pass_action()) placements.push_back(a);
+      }
+      const std::vector<Action>& pool = placements.empty() ? legal : placements;
+      const Action a = pool[rng.below(static_cast<uint32_t>(pool.size()))];
+      state->apply_action(a);
+      actions.push_back(a);
+    }
+    if (!state->is_terminal()) return actions;
+  }
+  throw std::runtime_error("no random opening of " + std::to_string(plies) +
+                           " plies leaves the game open");
 }
 
 }  // namespace tenuki

@@ -1,8 +1,11 @@
 #pragma once
 // Plays games between two agents with colours alternating: in game i (from 0) agent 0 moves first
 // when i is even. Single-threaded; the agents are borrowed for the duration of the call.
+// Optional random openings: games 2k and 2k+1 (the same pairing with colours swapped) start from
+// the same random opening, so deterministic agents do not replay one game over and over.
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +26,11 @@ struct PlayedGame {
   std::array<double, 2> agent_returns{};
 };
 
+struct MatchOpenings {
+  int plies = 0;      // random opening plies before the agents move; 0 = from the initial state
+  uint64_t seed = 0;  // the openings are a function of (seed, game index / 2)
+};
+
 struct AgentTally {
   int wins = 0;
   int draws = 0;
@@ -36,9 +44,17 @@ struct MatchSummary {
 };
 
 // Plays `games` games; calls `on_game` after each finished game (for printing or saving). When
-// `stop` is given it is checked before every move, and the match returns once it is set.
+// `stop` is given it is checked before every move, and the match returns once it is set. Throws
+// std::runtime_error for an illegal move, or when no opening of openings.plies plies that leaves
+// the game open is found (see random_opening).
 MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int games,
                         const std::function<void(const PlayedGame&)>& on_game,
-                        const std::atomic<bool>* stop = nullptr);
+                        const std::atomic<bool>* stop = nullptr,
+                        const MatchOpenings& openings = {});
+
+// `plies` uniformly random legal moves from the initial state, passes excluded where another
+// move exists, redrawn (up to 1000 times) until the opening leaves the game open; a function of
+// (game, plies, seed). Throws std::runtime_error when every draw ends the game.
+std::vector<Action> random_opening(const Game& game, int plies, uint64_t seed);
 
 }  // namespace tenuki

@@ -26,6 +26,7 @@
 #include "envs/registry.h"
 #include "envs/spec.h"
 #include "experiments/args.h"
+#include "experiments/match.h"
 #include "experiments/tournament_text.h"
 
 namespace tenuki {
@@ -231,26 +232,8 @@ std::vector<Action> make_opening(const Game& game, const TournamentConfig& confi
     return parse_opening(game, config.openings[key % config.openings.size()]);
   }
   if (config.opening_plies <= 0) return {};
-  uint64_t mix = config.seed ^ (0x6f70656e696e6773ULL + key * 0x9E3779B97F4A7C15ULL);
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    Rng rng(splitmix64(mix));
-    auto state = game.new_initial_state();
-    std::vector<Action> actions, legal, placements;
-    while (static_cast<int>(actions.size()) < config.opening_plies && !state->is_terminal()) {
-      state->legal_actions(&legal);
-      placements.clear();
-      for (Action a : legal) {
-        if (a != game.pass_action()) placements.push_back(a);
-      }
-      const std::vector<Action>& pool = placements.empty() ? legal : placements;
-      const Action a = pool[rng.below(static_cast<uint32_t>(pool.size()))];
-      state->apply_action(a);
-      actions.push_back(a);
-    }
-    if (!state->is_terminal()) return actions;
-  }
-  throw std::runtime_error("no random opening of " + std::to_string(config.opening_plies) +
-                           " plies leaves the game open");
+  return random_opening(game, config.opening_plies,
+                        config.seed ^ (0x6f70656e696e6773ULL + key * 0x9E3779B97F4A7C15ULL));
 }
 
 uint64_t agent_seed(uint64_t tournament_seed, int index, int slot) {

@@ -353,7 +353,8 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
         }
         auto opponent = make_agent(spec, *game, seed + 1);
         const MatchSummary m =
-            play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop);
+            play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop,
+                       MatchOpenings{config.evaluation.opening_plies, seed});
         if (m.stopped) break;
         const AgentTally& t = m.tallies[0];
         nlohmann::json r;

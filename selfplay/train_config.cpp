@@ -135,6 +135,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("every_steps", &e.every_steps, 0, 1e9);
     r.number("every_minutes", &e.every_minutes, 0, 1e6);
     r.integer("games", &e.games, 1, 1e6);
+    r.integer("opening_plies", &e.opening_plies, 0, 100);
     r.strings("agents", &e.agents);
     for (size_t i = 0; i < e.agents.size(); ++i) {
       check_spec("evaluation.agents[" + std::to_string(i) + "]", e.agents[i]);
@@ -232,6 +233,7 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
   j["evaluation"] = {{"every_steps", c.evaluation.every_steps},
                      {"every_minutes", c.evaluation.every_minutes},
                      {"games", c.evaluation.games},
+                     {"opening_plies", c.evaluation.opening_plies},
                      {"agents", c.evaluation.agents},
                      {"player", c.evaluation.player},
                      {"search", search_config_to_json(c.evaluation.search)}};

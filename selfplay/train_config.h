@@ -103,6 +103,7 @@ struct EvaluationConfig {
   int every_steps = 0;              // evaluate every this many training steps; 0 = never
   double every_minutes = 0;         // and/or every this many minutes of run time; 0 = never
   int games = 20;                   // per reference agent, colours alternating
+  int opening_plies = 0;            // random opening plies shared by each colour-swapped pair
   std::vector<std::string> agents;  // agent specs, e.g. "mcts(playouts=1000)"
   std::string player = "net";       // net (search with `search`) | policy (raw policy)
   SearchConfig search;              // playouts default 32, no noise, no temperature

@@ -37,6 +37,42 @@ TEST_CASE("gtp agent: GNU Go beats random on 9x9 Go", "[gtp][engine]") {
   REQUIRE(summary.tallies[0].wins == 2);
 }
 
+TEST_CASE("match openings: colour-swapped pairs share a random opening that GNU Go plays on from",
+          "[gtp][engine]") {
+  std::string gnugo = find_engine("gnugo");
+  if (gnugo.empty()) {
+    WARN("gnugo not found: match openings test skipped (install the gnugo package)");
+    return;
+  }
+  auto game = make_game("go(size=5,komi=0.5)");
+  const std::string spec = "gtp(cmd=\"" + gnugo + " --mode gtp --level 0 --chinese-rules\")";
+  auto a = make_agent(spec, *game, 1);
+  auto b = make_agent(spec, *game, 2);
+  std::vector<std::vector<Action>> histories;
+  auto keep = [&](const PlayedGame& g) { histories.push_back(g.final_state->history()); };
+  // play_match throws if an engine, not told of the opening, plays on an occupied point.
+  const MatchSummary m = play_match(*game, {a.get(), b.get()}, 6, keep, nullptr, {3, 11});
+  REQUIRE(m.games == 6);
+  REQUIRE(histories.size() == 6);
+  for (const auto& h : histories) REQUIRE(h.size() > 3);
+  auto opening = [](const std::vector<Action>& h) {
+    return std::vector<Action>(h.begin(), h.begin() + 3);
+  };
+  for (int pair = 0; pair < 3; ++pair) {
+    CHECK(opening(histories[2 * pair]) == opening(histories[2 * pair + 1]));
+    for (Action x : opening(histories[2 * pair])) CHECK(x != game->pass_action());
+  }
+  CHECK(opening(histories[0]) != opening(histories[2]));
+  CHECK(opening(histories[2]) != opening(histories[4]));
+  // The openings are a function of the seed.
+  std::vector<std::vector<Action>> again;
+  play_match(*game, {a.get(), b.get()}, 2,
+             [&](const PlayedGame& g) { again.push_back(g.final_state->history()); }, nullptr,
+             {3, 11});
+  REQUIRE(again.size() == 2);
+  CHECK(opening(again[0]) == opening(histories[0]));
+}
+
 TEST_CASE("gtp agent: gtp-rhino plays legal Othello with rows from the top", "[gtp][engine]") {
   std::string rhino = find_engine("gtp-rhino");
   if (rhino.empty()) {

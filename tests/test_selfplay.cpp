@@ -182,10 +182,14 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
   CHECK_THAT(error_of(R"({"game":"tictactoe","network":{"blocks":0}})"), Contains("blocks"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","colour":1})"), Contains("colour"));
   CHECK_THAT(error_of(R"({"search":{}})"), Contains("game"));
+  CHECK_THAT(error_of(R"({"game":"tictactoe","evaluation":{"opening_plies":-1}})"),
+             Contains("evaluation.opening_plies"));
   CHECK(error_of(R"({"game":"tictactoe"})") == "no error");
   // Round trip of the resolved config.
   TrainConfig c = train_config_from_json(nlohmann::json::parse(
-      R"({"game":"tictactoe","training":{"frozen":["stem"],"lr_multipliers":{"block0":0.5}}})"));
+      R"({"game":"tictactoe","training":{"frozen":["stem"],"lr_multipliers":{"block0":0.5}},
+          "evaluation":{"opening_plies":2}})"));
+  CHECK(c.evaluation.opening_plies == 2);
   CHECK(train_config_to_json(train_config_from_json(train_config_to_json(c))) ==
         train_config_to_json(c));
 
