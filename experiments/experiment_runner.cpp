@@ -166,7 +166,7 @@ ExperimentSpec read_run_spec(const std::string& run_dir) {
     if (j.contains("source") && j["source"].contains("checkpoint") && fs::exists(copy)) {
       j["source"]["checkpoint"] = fs::absolute(copy).string();
     }
-    return experiment_spec_from_json(j, run_dir);
+    return experiment_spec_from_json(j, run_dir, /*build_pool_agents=*/false);
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(path + " is not valid JSON: " + e.what());
   } catch (const ExperimentSpecError& e) {

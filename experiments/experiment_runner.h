@@ -36,7 +36,9 @@ int run_experiment(const ExperimentRunOptions& options, std::ostream& out, std::
 
 // The ids of the stages done in `run_dir` (stages.json).
 std::set<std::string> done_stages(const std::string& run_dir);
-// The resolved spec stored in a run folder (experiment.json). Throws UsageError.
+// The resolved spec stored in a run folder (experiment.json), for status and reports: its pool
+// agents are not built, so a folder can be read where the pool's engines are not installed.
+// Throws UsageError.
 ExperimentSpec read_run_spec(const std::string& run_dir);
 // A training stage's progress in [0, 1] from its metrics file (0 when not started).
 double training_progress(const std::string& run_dir, const Stage& stage, const std::string& unit);

@@ -119,7 +119,8 @@ std::vector<std::string> default_pool(const std::string& game_spec) {
   return pool;
 }
 
-ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::string& base_dir) {
+ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::string& base_dir,
+                                         bool build_pool_agents) {
   ExperimentSpec s;
   JsonObjectReader root = spec_section([&] { return JsonObjectReader(j, ""); });
   spec_section([&] {
@@ -317,9 +318,11 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
     if (target.pool.empty()) target.pool = default_pool(target.game);
     if (target.pool[0] != "random") fail(key + ".pool", "must start with \"random\" (Elo 0)");
     auto game = make_game(target.game);
-    for (size_t p = 0; p < target.pool.size(); ++p) {
+    for (size_t p = 0; build_pool_agents && p < target.pool.size(); ++p) {
       try {
-        make_agent(target.pool[p], *game, 1);
+        // new_game talks to an external engine: one that does not start fails here, not hours
+        // later at the pool's tournament.
+        make_agent(target.pool[p], *game, 1)->new_game(*game);
       } catch (const std::exception& e) {
         fail(key + ".pool[" + std::to_string(p) + "]", e.what());
       }

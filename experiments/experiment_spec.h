@@ -91,10 +91,13 @@ class ExperimentSpecError : public std::invalid_argument {
 };
 
 // Parses and checks everything that can be checked before any work: keys, types, ranges, games,
-// the training configs, transfer options, pool agents (built once), the source checkpoint's
-// existence and metadata, and the evaluation schedule. `base_dir` resolves relative paths.
+// the training configs, transfer options, pool agents (built and given a new game, which starts
+// an external engine; skipped when `build_pool_agents` is false, so that a stored spec is read
+// on machines without the pool's engines), the source checkpoint's existence and metadata, and
+// the evaluation schedule. `base_dir` resolves relative paths.
 // Throws ExperimentSpecError "spec: KEY: PROBLEM".
-ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::string& base_dir);
+ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::string& base_dir,
+                                         bool build_pool_agents = true);
 // Reads SPEC.json (paths relative to its folder). Throws ExperimentSpecError naming the file.
 ExperimentSpec read_experiment_spec(const std::string& path);
 // The resolved spec: configs inlined, the checkpoint path absolute, every default written out.

@@ -144,6 +144,26 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
   CHECK(planned.output.find("(copy the source checkpoint)") != std::string::npos);
 }
 
+TEST_CASE("a run folder's status is read where the pool's engines are missing", "[experiment]") {
+  TempDir dir;
+  nlohmann::json spec = miniature_spec();
+  spec["targets"][0]["pool"][1] = "gtp(cmd=\"/nonexistent/engine --mode gtp\")";
+  // A new run builds the pool agents first, so the missing engine is refused ...
+  const CommandResult refused =
+      run_tenuki("experiment run " + write_spec(dir.path, spec) + " --dry-run", dir.path);
+  INFO(refused.output);
+  CHECK(refused.status == 2);
+  CHECK(refused.output.find("pool[1]") != std::string::npos);
+  // ... but a folder made elsewhere is read without starting them.
+  const std::string run_dir = dir.path + "/made_elsewhere";
+  fs::create_directories(run_dir);
+  std::ofstream(run_dir + "/experiment.json") << spec.dump(2);
+  const CommandResult status = run_tenuki("experiment status " + run_dir, dir.path);
+  INFO(status.output);
+  CHECK(status.status == 0);
+  CHECK(status.output.find("ttt/scratch/s1/train") != std::string::npos);
+}
+
 TEST_CASE("a miniature experiment runs end to end, survives a kill and reports every section",
           "[experiment][slow]") {
   TempDir dir;
