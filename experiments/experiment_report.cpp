@@ -375,7 +375,7 @@ std::string ExperimentPage::metrics_html(const json& target, const std::string& 
         text_at(r, "transfer_seeds", "?") + " / " + text_at(r, "scratch_seeds", "?");
     rows.push_back({TableCell(text_at(m, "arm", "?") + " vs " + text_at(m, "versus", "?"), "text"),
                     TableCell(text_at(m, "y", "?"), "text"),
-                    TableCell(total_time ? "total time" : "target time", "text"),
+                    TableCell(total_time ? "source charged" : "target only", "text"),
                     format_general(number_at(m, "threshold"), 4), estimate_text(r, "jumpstart"),
                     estimate_text(r, "transfer_ratio"), estimate_text(r, "area_difference"),
                     estimate_text(r, "early_slope_difference"),
@@ -401,12 +401,16 @@ std::string ExperimentPage::metrics_html(const json& target, const std::string& 
   }
   h += "<p>Each value with its bootstrap 95% interval over seeds. Transfer ratio = (area of the "
        "transfer arm - area of scratch) / area of scratch; time-to-threshold ratio &lt; 1: the "
-       "transfer arm reaches the threshold sooner. Verdict: positive / negative when the area "
-       "difference's interval lies above / below 0.</p>\n";
-  h += report::html_table({"arms", "y", "view", "threshold", "jumpstart", "transfer ratio (area)",
-                           "area difference", "early slope difference", "asymptote difference",
-                           "time-to-threshold ratio", "verdict", "seeds (transfer / scratch)"},
-                          rows);
+       "transfer arm reaches the threshold sooner. Compute counted: the target's training only, or "
+       "the source's cost charged to the transfer arm too. Verdict: positive / negative when the "
+       "area difference's interval lies above / below 0.</p>\n";
+  std::string per_unit = x_label();  // "evaluations" -> "evaluation"
+  if (per_unit.size() > 1 && per_unit.back() == 's') per_unit.pop_back();
+  h += report::html_table(
+      {"arms", "y", "compute counted", "threshold", "jumpstart", "transfer ratio (area)",
+       "area difference", "early slope difference (per " + per_unit + ")", "asymptote difference",
+       "time-to-threshold ratio", "verdict", "seeds (transfer / scratch)"},
+      rows);
   return h;
 }
 

@@ -414,6 +414,8 @@ TEST_CASE("experiment report of complete results has every section with its numb
   CHECK(elo["verdict"] == "positive");  // fine-tune is ~200 Elo above scratch throughout
   CHECK_THAT(html, Contains("<td class=\"good\">positive</td>"));
   CHECK_THAT(html, Contains("2 / 2"));
+  CHECK_THAT(html,
+             Contains("early slope difference (per evaluation)") && Contains(">target only</td>"));
   // Ratings and crosstable: fine-tune/2 at 4 x 111.5; row scratch/1 vs fine-tune/1: 1+9 = 10 % 7.
   CHECK_THAT(html,
              Contains("<td>446.0</td>") && Contains("<td>60.2</td>") && Contains("<td>3-1-6</td>"));
