@@ -30,6 +30,7 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/tests/test_crash_safety.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_cli_net.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_transfer.cpp
+    ${PROJECT_SOURCE_DIR}/tests/test_transfer_training.cpp
     ${PROJECT_SOURCE_DIR}/tests/test_experiment.cpp
   )
 else()

@@ -16,8 +16,10 @@
 #include "agents/checkpoint.h"
 #include "agents/subprocess.h"
 #include "envs/random.h"
+#include "tests/train_test_helpers.h"
 
 using namespace tenuki;
+using tenuki::test::read_json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -35,13 +37,6 @@ std::vector<std::string> lines_of(const std::string& path) {
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
-}
-
-// Parses a whole JSON file; throws when it is missing, cut or malformed.
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return nlohmann::json::parse(in);
 }
 
 // Runs `command` in a shell and SIGKILLs it after `seconds`; returns true when it was still

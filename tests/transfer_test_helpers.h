@@ -1,0 +1,62 @@
+#pragma once
+// Helpers shared by the transfer tests: a small net, random source checkpoints, parameter
+// snapshots and `tenuki` commands run in-process.
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "agents/checkpoint.h"
+#include "agents/network.h"
+#include "envs/registry.h"
+#include "experiments/cli.h"
+#include "selfplay/trainer.h"
+
+namespace tenuki::test {
+
+using Snapshot = std::map<std::string, std::vector<float>>;
+
+inline NetworkConfig tiny_transfer_net() {
+  NetworkConfig c;
+  c.blocks = 2;
+  c.channels = 8;
+  c.global_pool_every = 2;
+  c.head_channels = 4;
+  c.value_hidden = 8;
+  return c;
+}
+
+// A random net saved as a checkpoint of `game_spec` in `dir`; returns its path.
+inline std::string make_source(const std::string& dir, const std::string& game_spec, uint64_t seed,
+                               std::optional<SearchConfig> search = std::nullopt,
+                               int max_moves = 0) {
+  PolicyValueNet net(tiny_transfer_net(), seed);
+  CheckpointMeta meta;
+  meta.game_spec = make_game(game_spec)->spec();
+  meta.training_step = 1234;
+  meta.search = search;
+  meta.search_max_moves = max_moves;
+  const std::string path = dir + "/source_" + std::to_string(seed) + ".ckpt";
+  save_checkpoint(path, net, meta);
+  return path;
+}
+
+inline Snapshot snapshot_of(const std::string& ckpt) {
+  return parameter_snapshot(*load_checkpoint(ckpt));
+}
+
+// Runs `tenuki ARGS` in this process; the output (stdout and stderr) goes to *output.
+inline int cli(const std::vector<std::string>& args, std::string* output = nullptr) {
+  std::ostringstream out, err;
+  const int rc = run_cli(args, out, err);
+  if (output) *output = out.str() + err.str();
+  return rc;
+}
+
+inline bool is_trunk(const std::string& name) {
+  return name_has_prefix(name, "stem") || name.rfind("block", 0) == 0 ||
+         name_has_prefix(name, "trunk_bn");
+}
+
+}  // namespace tenuki::test
