@@ -30,6 +30,7 @@
 #include "selfplay/replay_buffer.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
+#include "tests/net_test_helpers.h"
 #include "tests/train_test_helpers.h"
 
 using namespace tenuki;
@@ -66,16 +67,6 @@ SelfPlayRecord random_record(const std::shared_ptr<const Game>& game, uint64_t s
   }
   r.result = state->is_terminal() ? state->returns()[0] : 0.0;
   return r;
-}
-
-NetworkConfig tiny_net() {
-  NetworkConfig c;
-  c.blocks = 1;
-  c.channels = 8;
-  c.global_pool_every = 1;
-  c.head_channels = 4;
-  c.value_hidden = 8;
-  return c;
 }
 
 }  // namespace
@@ -215,7 +206,7 @@ TEST_CASE("batching service merges concurrent requests into one forward", "[self
   // One LibTorch thread: its own (uninstrumented) thread pool would only add noise under TSan.
   PolicyValueNet::set_threads(1);
   auto game = make_game("connect_four");
-  auto net = std::make_shared<PolicyValueNet>(tiny_net(), 5);
+  auto net = std::make_shared<PolicyValueNet>(tiny_net(1), 5);
   BatchingOptions options;
   options.expected_clients = 3;
   options.wait_ms = 10000;  // only the third request may trigger the forward pass
@@ -271,7 +262,7 @@ TEST_CASE("batching service merges concurrent requests into one forward", "[self
   b->compute();
   CHECK(b->value(0) == Approx(batches[0]->value(0)).margin(1e-4));
   // Published weights reach the service.
-  auto other = std::make_shared<PolicyValueNet>(tiny_net(), 77);
+  auto other = std::make_shared<PolicyValueNet>(tiny_net(1), 77);
   service.publish_weights(*other);
   auto again = service.new_batch();
   again->add(*states[0][0]);
@@ -293,7 +284,7 @@ TEST_CASE("frozen layers do not change and lr multipliers apply", "[selfplay]") 
   frozen_config.device = "cpu";
   frozen_config.frozen = {"stem", "block0"};
   frozen_config.ownership_weight = 1.0;
-  auto net = std::make_shared<PolicyValueNet>(tiny_net(), 1);
+  auto net = std::make_shared<PolicyValueNet>(tiny_net(1), 1);
   const auto before = parameter_snapshot(*net);
   Trainer trainer(net, frozen_config);
   for (int i = 0; i < 3; ++i) trainer.step(batch);
@@ -311,7 +302,7 @@ TEST_CASE("frozen layers do not change and lr multipliers apply", "[selfplay]") 
   CHECK_FALSE(name_has_prefix("block10.conv1.weight", "block1"));
   TrainerConfig bad = frozen_config;
   bad.frozen = {"trunk.blocks.0"};
-  CHECK_THROWS_WITH(Trainer(std::make_shared<PolicyValueNet>(tiny_net(), 1), bad),
+  CHECK_THROWS_WITH(Trainer(std::make_shared<PolicyValueNet>(tiny_net(1), 1), bad),
                     Contains("trunk.blocks.0"));
 
   // One plain SGD step: the update of value_fc2 doubles with multiplier 2, policy_out is unmoved
@@ -323,8 +314,8 @@ TEST_CASE("frozen layers do not change and lr multipliers apply", "[selfplay]") 
   plain.lr = 0.01;
   TrainerConfig scaled = plain;
   scaled.lr_multipliers = {{"value_fc2", 2.0}, {"policy_out", 0.0}};
-  auto net_a = std::make_shared<PolicyValueNet>(tiny_net(), 2);
-  auto net_b = std::make_shared<PolicyValueNet>(tiny_net(), 2);
+  auto net_a = std::make_shared<PolicyValueNet>(tiny_net(1), 2);
+  auto net_b = std::make_shared<PolicyValueNet>(tiny_net(1), 2);
   const auto start = parameter_snapshot(*net_a);
   Trainer ta(net_a, plain), tb(net_b, scaled);
   ta.step(batch);
@@ -349,14 +340,14 @@ TEST_CASE("frozen layers do not change and lr multipliers apply", "[selfplay]") 
   cosine.lr_schedule = "cosine";
   cosine.lr_cosine_steps = 100;
   cosine.lr_min_factor = 0.1;
-  Trainer tc(std::make_shared<PolicyValueNet>(tiny_net(), 2), cosine);
+  Trainer tc(std::make_shared<PolicyValueNet>(tiny_net(1), 2), cosine);
   CHECK(tc.lr_at(50) == Approx(0.01 * (0.1 + 0.9 * 0.5)));
   CHECK(tc.lr_at(500) == Approx(0.001));
   TrainerConfig step = plain;
   step.lr_schedule = "step";
   step.lr_step_every = 10;
   step.lr_step_gamma = 0.5;
-  Trainer ts(std::make_shared<PolicyValueNet>(tiny_net(), 2), step);
+  Trainer ts(std::make_shared<PolicyValueNet>(tiny_net(1), 2), step);
   CHECK(ts.lr_at(25) == Approx(0.0025));
 }
 

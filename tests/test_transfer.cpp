@@ -15,8 +15,8 @@
 #include "agents/network.h"
 #include "envs/encoding.h"
 #include "envs/registry.h"
+#include "tests/net_test_helpers.h"
 #include "tests/train_test_helpers.h"
-#include "tests/transfer_test_helpers.h"
 #include "transfer/transplant.h"
 
 using namespace tenuki;
@@ -96,7 +96,7 @@ TEST_CASE("transfer Go -> Connect Four maps tagged planes and re-initialises the
           0);
   INFO(output);
   const Snapshot a = snapshot_of(src), b = snapshot_of(dst);
-  const Snapshot fresh = parameter_snapshot(PolicyValueNet(tiny_transfer_net(), 3));
+  const Snapshot fresh = parameter_snapshot(PolicyValueNet(tiny_net(), 3));
   for (const auto& [name, values] : a) {
     INFO(name);
     if (name == "stem.weight") {

@@ -22,8 +22,8 @@
 #include "selfplay/replay_buffer.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
+#include "tests/net_test_helpers.h"
 #include "tests/train_test_helpers.h"
-#include "tests/transfer_test_helpers.h"
 #include "transfer/cka.h"
 #include "transfer/transplant.h"
 
@@ -74,7 +74,7 @@ TEST_CASE("frozen-trunk unfreezes at unfreeze_after, also across a stop and resu
   c.frozen = {"stem", "block0", "block1", "trunk_bn"};
   c.unfreeze_after = 3;
   c.unfreeze_warmup = 2;
-  auto net = std::make_shared<PolicyValueNet>(tiny_transfer_net(), 1);
+  auto net = std::make_shared<PolicyValueNet>(tiny_net(), 1);
   const Snapshot start = parameter_snapshot(*net);
   Trainer trainer(net, c);
   CHECK(trainer.unfreeze_factor(2) == 0.0);
@@ -102,7 +102,7 @@ TEST_CASE("frozen-trunk unfreezes at unfreeze_after, also across a stop and resu
   // Without unfreeze_after the trunk stays frozen for good.
   TrainerConfig forever = c;
   forever.unfreeze_after = 0;
-  auto net2 = std::make_shared<PolicyValueNet>(tiny_transfer_net(), 1);
+  auto net2 = std::make_shared<PolicyValueNet>(tiny_net(), 1);
   Trainer t2(net2, forever);
   for (int i = 0; i < 5; ++i) t2.step(batch);
   CHECK(trunk_equal(start, parameter_snapshot(*net2)));
@@ -177,7 +177,7 @@ TEST_CASE("linear CKA: 1 with itself, invariant to rotation and scaling, below 1
   auto game = make_game("connect_four");
   const int n = 64;
   const auto planes = transfer::cka_positions(*game, n, 1, "");
-  PolicyValueNet a(tiny_transfer_net(), 1), b(tiny_transfer_net(), 2);
+  PolicyValueNet a(tiny_net(), 1), b(tiny_net(), 2);
   const auto self = transfer::cka_between(a, a, planes, n, game->rows(), game->cols());
   REQUIRE(self.matrix.rows() == 3);  // stem, block0, block1
   for (int i = 0; i < 3; ++i) CHECK(self.matrix(i, i) == Approx(1.0).epsilon(1e-9));
@@ -268,7 +268,7 @@ TEST_CASE("tenuki transfer metrics and cka read their inputs and refuse bad ones
     records.push_back(r);
   }
   write_records_file(dir.path + "/games.jsonl", records);
-  save_checkpoint(dir.path + "/a.ckpt", PolicyValueNet(tiny_transfer_net(), 1), CheckpointMeta{});
+  save_checkpoint(dir.path + "/a.ckpt", PolicyValueNet(tiny_net(), 1), CheckpointMeta{});
   REQUIRE(cli({"transfer", "cka", dir.path + "/a.ckpt", dir.path + "/a.ckpt", "--game", "tictactoe",
                "--positions", "20", "--records", dir.path + "/games.jsonl"},
               &output) == 0);

@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the transfer tests: a small net, random source checkpoints, parameter
-// snapshots and `tenuki` commands run in-process.
+// Helpers shared by the tests with networks (LibTorch): a small net, random source checkpoints,
+// parameter snapshots and `tenuki` commands run in-process.
 #include <map>
 #include <optional>
 #include <sstream>
@@ -17,11 +17,12 @@ namespace tenuki::test {
 
 using Snapshot = std::map<std::string, std::vector<float>>;
 
-inline NetworkConfig tiny_transfer_net() {
+// `blocks` residual blocks of 8 channels, global pooling in the last one.
+inline NetworkConfig tiny_net(int blocks = 2) {
   NetworkConfig c;
-  c.blocks = 2;
+  c.blocks = blocks;
   c.channels = 8;
-  c.global_pool_every = 2;
+  c.global_pool_every = blocks;
   c.head_channels = 4;
   c.value_hidden = 8;
   return c;
@@ -31,7 +32,7 @@ inline NetworkConfig tiny_transfer_net() {
 inline std::string make_source(const std::string& dir, const std::string& game_spec, uint64_t seed,
                                std::optional<SearchConfig> search = std::nullopt,
                                int max_moves = 0) {
-  PolicyValueNet net(tiny_transfer_net(), seed);
+  PolicyValueNet net(tiny_net(), seed);
   CheckpointMeta meta;
   meta.game_spec = make_game(game_spec)->spec();
   meta.training_step = 1234;
