@@ -6,59 +6,92 @@
 
 namespace tenuki {
 
+namespace {
+
+// Plays game `index` from `opening`; throws what the agents throw, and std::runtime_error for an
+// illegal move. Returns false (and plays nothing more) once `stop` is set.
+bool play_one(const Game& game, const std::array<Agent*, 2>& agents, int index,
+              const std::vector<Action>& opening, const std::atomic<bool>* stop,
+              PlayedGame* played) {
+  played->index = index;
+  played->first_agent = index % 2;
+  for (Agent* agent : agents) agent->new_game(game);
+  auto state = game.new_initial_state();
+  for (Action a : opening) state->apply_action(a);
+  while (!state->is_terminal()) {
+    if (stop != nullptr && stop->load()) return false;
+    int player = state->current_player();
+    Agent* agent = agents[player == 0 ? played->first_agent : 1 - played->first_agent];
+    Action action = agent->select_action(*state);
+    if (action == kResign) {
+      played->resigned = true;
+      break;
+    }
+    if (!state->is_legal(action)) {
+      throw std::runtime_error("agent " + agent->spec() + " chose illegal move " +
+                               game.action_to_string(action) + " at move " +
+                               std::to_string(state->move_number() + 1));
+    }
+    state->apply_action(action);
+  }
+  auto returns = state->returns();
+  if (played->resigned) {
+    const int loser = state->current_player();
+    returns[loser] = -1;
+    returns[1 - loser] = 1;
+  }
+  played->agent_returns[played->first_agent] = returns[0];
+  played->agent_returns[1 - played->first_agent] = returns[1];
+  played->final_state = std::move(state);
+  return true;
+}
+
+}  // namespace
+
 MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int games,
                         const std::function<void(const PlayedGame&)>& on_game,
-                        const std::atomic<bool>* stop, const MatchOpenings& openings) {
+                        const std::atomic<bool>* stop, const MatchOpenings& openings,
+                        const MatchFailureHandler& on_failure) {
   MatchSummary summary;
-  std::vector<Action> opening;
-  auto stopped = [&] { return stop != nullptr && stop->load(); };
-  for (int i = 0; i < games; ++i) {
-    PlayedGame played;
-    played.index = i;
-    played.first_agent = i % 2;
-    for (Agent* agent : agents) agent->new_game(game);
-    auto state = game.new_initial_state();
-    if (openings.plies > 0 && i % 2 == 0) {
-      opening = random_opening(
-          game, openings.plies,
-          openings.seed ^ (0x6d61746368ULL + static_cast<uint64_t>(i / 2) * 0x9E3779B97F4A7C15ULL));
-    }
-    for (Action a : opening) state->apply_action(a);
-    while (!state->is_terminal()) {
-      if (stopped()) {
-        summary.stopped = true;
-        return summary;
-      }
-      int player = state->current_player();
-      Agent* agent = agents[player == 0 ? played.first_agent : 1 - played.first_agent];
-      Action action = agent->select_action(*state);
-      if (action == kResign) {
-        played.resigned = true;
-        break;
-      }
-      if (!state->is_legal(action)) {
-        throw std::runtime_error("agent " + agent->spec() + " chose illegal move " +
-                                 game.action_to_string(action) + " at move " +
-                                 std::to_string(state->move_number() + 1));
-      }
-      state->apply_action(action);
-    }
-    auto returns = state->returns();
-    if (played.resigned) {
-      const int loser = state->current_player();
-      returns[loser] = -1;
-      returns[1 - loser] = 1;
-    }
-    played.agent_returns[played.first_agent] = returns[0];
-    played.agent_returns[1 - played.first_agent] = returns[1];
+  auto count = [&](const PlayedGame& played) {
     for (int a = 0; a < 2; ++a) {
       double r = played.agent_returns[a];
       auto& tally = summary.tallies[a];
       (r > 0 ? tally.wins : r < 0 ? tally.losses : tally.draws)++;
     }
     ++summary.games;
-    played.final_state = std::move(state);
     if (on_game) on_game(played);
+  };
+  for (int pair = 0; 2 * pair < games; ++pair) {
+    const std::vector<Action> opening =
+        openings.plies > 0
+            ? random_opening(game, openings.plies,
+                             openings.seed ^ (0x6d61746368ULL +
+                                              static_cast<uint64_t>(pair) * 0x9E3779B97F4A7C15ULL))
+            : std::vector<Action>{};
+    // With a failure handler, a pair's games are counted once both are played.
+    std::vector<PlayedGame> pending;
+    try {
+      for (int i = 2 * pair; i < games && i < 2 * pair + 2; ++i) {
+        PlayedGame played;
+        if (!play_one(game, agents, i, opening, stop, &played)) {
+          summary.stopped = true;
+          return summary;
+        }
+        if (on_failure) {
+          pending.push_back(std::move(played));
+        } else {
+          count(played);
+        }
+      }
+    } catch (const std::exception& e) {
+      if (!on_failure) throw;
+      ++summary.failed_pairs;
+      summary.last_error = e.what();
+      on_failure(e.what(), agents);
+      continue;
+    }
+    for (const PlayedGame& played : pending) count(played);
   }
   return summary;
 }

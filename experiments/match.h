@@ -28,7 +28,7 @@ struct PlayedGame {
 
 struct MatchOpenings {
   int plies = 0;      // random opening plies before the agents move; 0 = from the initial state
-  uint64_t seed = 0;  // the openings are a function of (seed, game index / 2)
+  uint64_t seed = 0;  // the openings are a function of (seed, pair = game index / 2)
 };
 
 struct AgentTally {
@@ -41,16 +41,27 @@ struct MatchSummary {
   std::array<AgentTally, 2> tallies{};
   int games = 0;         // finished games
   bool stopped = false;  // `stop` ended the match early (the game in progress is not counted)
+  int failed_pairs = 0;  // pairs dropped because an agent failed (with a failure handler)
+  std::string last_error;
 };
 
+// Called when an agent throws during a game (an engine that died, an illegal move), with the
+// error text and the match's agents, which it may replace (e.g. with a fresh engine process);
+// it may throw to end the match.
+using MatchFailureHandler =
+    std::function<void(const std::string& error, std::array<Agent*, 2>& agents)>;
+
 // Plays `games` games; calls `on_game` after each finished game (for printing or saving). When
-// `stop` is given it is checked before every move, and the match returns once it is set. Throws
-// std::runtime_error for an illegal move, or when no opening of openings.plies plies that leaves
-// the game open is found (see random_opening).
+// `stop` is given it is checked before every move, and the match returns once it is set. Without
+// `on_failure`, what an agent throws propagates, and an illegal move throws std::runtime_error;
+// with it, the colour-swapped pair of the failed game is dropped from the counts (its games are
+// counted, and given to on_game, once both are played), on_failure is called, and the match goes
+// on with the next pair. Throws std::runtime_error when no opening of openings.plies plies that
+// leaves the game open is found (see random_opening).
 MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int games,
                         const std::function<void(const PlayedGame&)>& on_game,
-                        const std::atomic<bool>* stop = nullptr,
-                        const MatchOpenings& openings = {});
+                        const std::atomic<bool>* stop = nullptr, const MatchOpenings& openings = {},
+                        const MatchFailureHandler& on_failure = {});
 
 // `plies` uniformly random legal moves from the initial state, passes excluded where another
 // move exists, redrawn (up to 1000 times) until the opening leaves the game open; a function of

@@ -39,6 +39,9 @@
 namespace tenuki {
 namespace {
 
+// Fresh engine processes an evaluation starts for one opponent before it gives that one up.
+constexpr int kMaxEngineRestarts = 3;
+
 // The first key (dotted path) where two JSON values differ, "" when equal.
 std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
                              const std::string& path) {
@@ -158,6 +161,9 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
     nlohmann::json previous;
     try {
       in >> previous;
+      // Resolved again by this version, so that keys added since the run began take their
+      // defaults instead of counting as changes.
+      previous = train_config_to_json(train_config_from_json(previous));
     } catch (const std::exception& e) {
       throw UsageError("cannot read " + config_path + ": " + e.what());
     }
@@ -351,14 +357,31 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
           search.seed = seed;
           me = std::make_unique<SearchAgent>("net(current)", search, net_evaluator);
         }
-        auto opponent = make_agent(spec, *game, seed + 1);
-        const MatchSummary m =
-            play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop,
-                       MatchOpenings{config.evaluation.opening_plies, seed});
+        // An engine that dies (GNU Go does, rarely) costs the pair of games it was playing and
+        // is started afresh; after kMaxEngineRestarts this opponent's evaluation fails alone.
+        std::unique_ptr<Agent> opponent = make_agent(spec, *game, seed + 1);
+        int restarts = 0;
+        auto restart = [&](const std::string& error, std::array<Agent*, 2>& agents) {
+          if (++restarts > kMaxEngineRestarts) throw std::runtime_error(error);
+          opponent = make_agent(spec, *game, seed + 1 + restarts);
+          agents[1] = opponent.get();
+        };
+        MatchSummary m;
+        try {
+          m = play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop,
+                         MatchOpenings{config.evaluation.opening_plies, seed}, restart);
+        } catch (const std::exception& e) {
+          results.push_back({{"opponent", spec}, {"error", e.what()}});
+          continue;
+        }
         if (m.stopped) break;
         const AgentTally& t = m.tallies[0];
         nlohmann::json r;
         r["opponent"] = spec;
+        if (m.failed_pairs > 0) {
+          r["failed_pairs"] = m.failed_pairs;
+          r["last_error"] = m.last_error;
+        }
         r["eval_games"] = m.games;
         r["wins"] = t.wins;
         r["draws"] = t.draws;

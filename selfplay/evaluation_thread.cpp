@@ -97,12 +97,20 @@ void EvaluationThread::serve() {
     } else {
       line << "eval step " << step << ":";
       for (auto& r : results) {
+        if (r.contains("error")) {  // this opponent could not be evaluated; the others count
+          line << "  vs " << r.value("opponent", "?") << " failed (" << r.value("error", "") << ")";
+          continue;
+        }
         r.update(next.context);
         r["type"] = "eval";
         r["eval_seconds"] = std::round(seconds * 10) / 10;
         dir_.append_metrics(r);
         line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
              << r.value("win_rate", 0.0);
+        if (r.contains("failed_pairs")) {
+          line << " (" << r.value("failed_pairs", 0)
+               << " pair(s) dropped: " << r.value("last_error", "") << ")";
+        }
       }
       line << "  (" << std::fixed << std::setprecision(0) << seconds << " s)";
     }

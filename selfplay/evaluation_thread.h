@@ -20,8 +20,10 @@ namespace tenuki {
 class RunDirectory;
 
 // An evaluation of one snapshot of the net against the reference agents, run on the evaluation
-// thread: returns one JSON object per opponent (at least "opponent" and "win_rate"). It checks
-// `stop` between moves and returns early (its results are then discarded) once set.
+// thread: returns one JSON object per opponent (at least "opponent" and "win_rate", or
+// "opponent" and "error" for one that could not be evaluated: logged, not written to the
+// metrics). It checks `stop` between moves and returns early (its results are then discarded)
+// once set.
 using EvaluationJob = std::function<std::vector<nlohmann::json>(const std::atomic<bool>& stop)>;
 
 class EvaluationThread {

@@ -73,6 +73,44 @@ TEST_CASE("match openings: colour-swapped pairs share a random opening that GNU 
   CHECK(opening(again[0]) == opening(histories[0]));
 }
 
+TEST_CASE("match failure handler: a GNU Go that dies costs its pair and is started afresh",
+          "[gtp][engine]") {
+  std::string gnugo = find_engine("gnugo");
+  if (gnugo.empty()) {
+    WARN("gnugo not found: engine failure test skipped (install the gnugo package)");
+    return;
+  }
+  auto game = make_game("go(size=5,komi=0.5)");
+  // Each engine process reads only 60 commands, then sees the end of its input and exits: fewer
+  // than the 6 games need, so at least one dies mid-game.
+  const std::string spec =
+      "gtp(cmd=\"sed -u 60q | " + gnugo + " --mode gtp --level 0 --chinese-rules\")";
+  auto random = make_agent("random", *game, 1);
+  std::unique_ptr<Agent> engine = make_agent(spec, *game, 2);
+  std::vector<std::string> errors;
+  auto restart = [&](const std::string& error, std::array<Agent*, 2>& agents) {
+    errors.push_back(error);
+    engine = make_agent(spec, *game, 2);
+    agents[1] = engine.get();
+  };
+  std::vector<int> counted;
+  const MatchSummary m = play_match(
+      *game, {random.get(), engine.get()}, 6,
+      [&](const PlayedGame& g) { counted.push_back(g.index); }, nullptr, {}, restart);
+  CHECK(m.failed_pairs >= 1);
+  CHECK(static_cast<int>(errors.size()) == m.failed_pairs);
+  for (const auto& e : errors) CHECK_THAT(e, Catch::Matchers::Contains("closed its output"));
+  CHECK(m.games + 2 * m.failed_pairs == 6);
+  CHECK(static_cast<int>(counted.size()) == m.games);
+  for (size_t i = 0; i + 1 < counted.size(); i += 2) CHECK(counted[i + 1] == counted[i] + 1);
+  const auto& t = m.tallies[0];
+  CHECK(t.wins + t.draws + t.losses == m.games);
+  // Without a handler the engine's death propagates.
+  std::unique_ptr<Agent> dying = make_agent(spec, *game, 3);
+  CHECK_THROWS_WITH(play_match(*game, {random.get(), dying.get()}, 6, nullptr),
+                    Catch::Matchers::Contains("closed its output"));
+}
+
 TEST_CASE("gtp agent: gtp-rhino plays legal Othello with rows from the top", "[gtp][engine]") {
   std::string rhino = find_engine("gtp-rhino");
   if (rhino.empty()) {

@@ -414,6 +414,13 @@ TEST_CASE("a tiny train run writes its files and resumes where it stopped", "[se
       read_checkpoint_meta(run + "/" + state["latest_checkpoint"].get<std::string>());
   CHECK(meta2.training_step == 14);
   CHECK_THAT(meta2.parent, Contains("step_00000012.ckpt"));
+  // A run folder from an older version, whose config.json lacks a key added since, resumes: the
+  // missing key takes its default.
+  nlohmann::json older = nlohmann::json::parse(read_text(run + "/config.json"));
+  REQUIRE(older["evaluation"].erase("opening_plies") == 1);
+  std::ofstream(run + "/config.json") << older.dump(2);
+  REQUIRE(run_train({config, "--out", run, "--budget-steps", "16"}, &output) == 0);
+  CHECK_THAT(output, Contains("resuming at step 14"));
   // A changed config (other than the budget) is refused.
   std::string text = read_text(config);
   text.replace(text.find("\"seed\": 3"), 9, "\"seed\": 4");
