@@ -202,8 +202,12 @@ int Mcts::gather(EvaluatorBatch& batch) {
   Impl& m = *impl_;
   m.pending.clear();
   int added = 0;
-  // Each pass either backs up a terminal leaf, adds a leaf, or stops at a collision.
-  while (added < config_.leaves_per_batch && m.playouts + added < m.target) {
+  int terminal_backups = 0;
+  // Each pass either backs up a terminal leaf, adds a leaf, or stops at a collision. Terminal
+  // backups per call are bounded too, so that a tree whose paths all end in terminal states
+  // returns to its caller (time limits, stop requests) instead of running to its target here.
+  while (added < config_.leaves_per_batch && terminal_backups < kMaxTerminalBackupsPerGather &&
+         m.playouts + added < m.target) {
     auto state = m.root_state->clone();
     std::vector<int32_t> path = {0};
     int32_t node = 0;
@@ -287,6 +291,7 @@ int Mcts::gather(EvaluatorBatch& batch) {
         n.value_sum += n.mover == leaf.mover ? leaf.terminal_value : -leaf.terminal_value;
       }
       ++m.playouts;
+      ++terminal_backups;
       continue;
     }
     if (leaf.pending) break;  // collision with a leaf already in this batch

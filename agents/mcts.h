@@ -55,8 +55,10 @@ class Mcts {
   // Starts a search from `state` (copied). With reuse_tree, if `state` extends the previous root
   // by moves already in the tree, that subtree is kept. Precondition: !state.is_terminal().
   void set_root(const State& state);
+  static constexpr int kMaxTerminalBackupsPerGather = 256;
   // Stage 1: adds up to leaves_per_batch leaves to `batch` and returns how many it added
-  // (terminal leaves are backed up at once and not added). May add 0 when all paths collide.
+  // (terminal leaves are backed up at once and not added, at most kMaxTerminalBackupsPerGather
+  // of them per call). May add 0 when all paths collide or end in terminal states.
   int gather(EvaluatorBatch& batch);
   // Stage 3: expands and backs up the leaves this tree added to `batch` in the last gather.
   void backup(const EvaluatorBatch& batch);

@@ -122,7 +122,8 @@ TEST_CASE("gtp clock: a net agent plays a 9x9 game in 30 s absolute time", "[gtp
   const std::string ckpt = random_checkpoint("go9", "go(size=9)", 1);
   const TimedGame g = play_timed_game("net(model=" + ckpt + ",visits=100000000)",
                                       "time_settings 30 0 0", 30, false);
-  INFO("moves " << g.engine_moves << ", total " << g.total_s << " s");
+  INFO("moves " << g.engine_moves << ", total " << g.total_s << " s, longest " << g.max_move_s
+                << " s");
   REQUIRE(g.finished);
   REQUIRE(g.engine_moves > 10);
   REQUIRE(g.total_s <= 30.0);

@@ -1,6 +1,7 @@
 // Search and evaluators. Known facts come from an exact minimax solver, not from the search.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -156,6 +157,40 @@ TEST_CASE("mcts: visits, targets and tree reuse", "[mcts]") {
   REQUIRE(mcts.tree_size() > 1);
   auto r2 = mcts.search(*s, *evaluator);
   REQUIRE(r2.root_visits > 300);
+}
+
+TEST_CASE("mcts: a tree of terminal paths returns from gather in bounded work", "[mcts]") {
+  // A tic-tac-toe position with one empty cell: every playout ends in a terminal state, so no
+  // leaf ever reaches the evaluator. gather must still return (time limits and stop requests are
+  // checked between calls) instead of running all of a huge playout target in one call.
+  std::function<std::unique_ptr<State>(State&)> find_last_move = [&](State& s) {
+    std::unique_ptr<State> found;
+    if (s.is_terminal()) return found;
+    if (s.legal_actions().size() == 1) return s.clone();
+    for (Action a : s.legal_actions()) {
+      s.apply_action(a);
+      found = find_last_move(s);
+      s.undo_action();
+      if (found) break;
+    }
+    return found;
+  };
+  auto start = make_game("tictactoe")->new_initial_state();
+  auto s = find_last_move(*start);
+  REQUIRE(s);
+  auto evaluator = make_hash_random_evaluator(1);
+  SearchConfig c;
+  c.playouts = 100000000;
+  Mcts mcts(c);
+  mcts.set_root(*s);
+  auto batch = evaluator->new_batch();
+  REQUIRE(mcts.gather(*batch) == 1);  // the root itself
+  batch->compute();
+  mcts.backup(*batch);
+  batch = evaluator->new_batch();
+  REQUIRE(mcts.gather(*batch) == 0);
+  REQUIRE(mcts.playouts_done() == 1 + Mcts::kMaxTerminalBackupsPerGather);
+  REQUIRE_FALSE(mcts.done());
 }
 
 TEST_CASE("mcts: forced playouts prune the policy target", "[mcts]") {
