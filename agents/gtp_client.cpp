@@ -3,12 +3,37 @@
 #include <cctype>
 
 namespace tenuki {
+namespace {
+
+constexpr int kStderrLinesInErrors = 5;
+
+// The last `count` non-blank lines of `text`, joined by " | ".
+std::string last_lines(const std::string& text, int count) {
+  std::vector<std::string> lines;
+  size_t end = text.size();
+  while (end > 0 && static_cast<int>(lines.size()) < count) {
+    const size_t start = text.rfind('\n', end - 1);
+    const size_t from = start == std::string::npos ? 0 : start + 1;
+    std::string line = text.substr(from, end - from);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
+    if (start == std::string::npos) break;
+    end = start;
+  }
+  std::string joined;
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    joined += (joined.empty() ? "" : " | ") + *it;
+  }
+  return joined;
+}
+
+}  // namespace
 
 GtpClient::GtpClient(const std::string& command, const GtpClientOptions& options)
     : command_(command), options_(options) {
   try {
     SubprocessOptions sub;
-    sub.discard_stderr = options.discard_stderr;
+    sub.keep_stderr_tail = true;
     process_ = std::make_unique<Subprocess>(Subprocess::shell(command, sub));
   } catch (const SubprocessError& e) {
     throw GtpEngineError("GTP engine '" + command + "': " + e.what());
@@ -31,12 +56,19 @@ GtpResponse GtpClient::query(const std::string& command) {
     broken_ = true;
     return GtpEngineError("GTP engine '" + command_ + "' " + why + " (command: " + command + ")");
   };
+  // An engine that exited: how, and the end of what it wrote to stderr.
+  auto died = [&](const std::string& why) {
+    std::string text = why + "; it " + process_->describe_exit(std::chrono::milliseconds(500));
+    const std::string tail = last_lines(process_->stderr_tail(), kStderrLinesInErrors);
+    if (!tail.empty()) text += "; its stderr ended with: " + tail;
+    return fail(text);
+  };
   if (broken_) throw fail("is unusable after an earlier error");
   for (char c : command) {
     if (c == '\n' || c == '\r') throw std::invalid_argument("GTP command contains a newline");
   }
   const int id = next_id_++;
-  if (!process_->write_line(std::to_string(id) + " " + command)) throw fail("has exited");
+  if (!process_->write_line(std::to_string(id) + " " + command)) throw died("has exited");
 
   auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto read = [&](std::string* line) {
@@ -47,7 +79,7 @@ GtpResponse GtpClient::query(const std::string& command) {
       case Subprocess::ReadStatus::kLine:
         return;
       case Subprocess::ReadStatus::kEof:
-        throw fail("closed its output (died?)");
+        throw died("closed its output");
       case Subprocess::ReadStatus::kTimeout:
         throw fail("timed out after " + std::to_string(options_.timeout.count()) + " ms");
     }

@@ -29,9 +29,10 @@ struct GtpResponse {
                      // of a multi-line response are joined by '\n'
 };
 
+// The engine's stderr never reaches ours: its last lines are kept for the error message of an
+// engine that dies.
 struct GtpClientOptions {
   std::chrono::milliseconds timeout{30000};  // per command
-  bool discard_stderr = true;
 };
 
 class GtpClient {

@@ -67,6 +67,8 @@ Subprocess::Subprocess(Subprocess&& other) noexcept
     : pid_(other.pid_),
       stdin_fd_(other.stdin_fd_),
       stdout_fd_(other.stdout_fd_),
+      stderr_fd_(other.stderr_fd_),
+      stderr_tail_(std::move(other.stderr_tail_)),
       status_(other.status_),
       reaped_(other.reaped_),
       buffer_(std::move(other.buffer_)),
@@ -74,6 +76,7 @@ Subprocess::Subprocess(Subprocess&& other) noexcept
   other.pid_ = -1;
   other.stdin_fd_ = -1;
   other.stdout_fd_ = -1;
+  other.stderr_fd_ = -1;
 }
 
 void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOptions& options) {
@@ -95,6 +98,14 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
     throw SubprocessError("pipe: " + std::string(strerror(errno)));
   }
   int dev_null = options.discard_stderr ? ::open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+  int tail_pipe[2] = {-1, -1};
+  if (!options.discard_stderr && options.keep_stderr_tail && pipe2(tail_pipe, O_CLOEXEC) != 0) {
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
+      ::close(fd);
+    }
+    throw SubprocessError("pipe: " + std::string(strerror(errno)));
+  }
+  const int child_stderr = dev_null >= 0 ? dev_null : tail_pipe[1];
 
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -102,7 +113,9 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
       ::close(fd);
     }
-    if (dev_null >= 0) ::close(dev_null);
+    for (int fd : {dev_null, tail_pipe[0], tail_pipe[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
     throw SubprocessError("fork: " + std::string(strerror(e)));
   }
   if (pid == 0) {
@@ -113,7 +126,7 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (::dup2(in_pipe[0], 0) < 0 || ::dup2(out_pipe[1], 1) < 0 ||
-        (dev_null >= 0 && ::dup2(dev_null, 2) < 0)) {
+        (child_stderr >= 0 && ::dup2(child_stderr, 2) < 0)) {
       int e = errno;
       (void)!::write(err_pipe[1], &e, sizeof(e));
       ::_exit(127);
@@ -128,9 +141,12 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (dev_null >= 0) ::close(dev_null);
+  if (tail_pipe[1] >= 0) ::close(tail_pipe[1]);
   pid_ = pid;
   stdin_fd_ = in_pipe[1];
   stdout_fd_ = out_pipe[0];
+  stderr_fd_ = tail_pipe[0];
+  if (stderr_fd_ >= 0) ::fcntl(stderr_fd_, F_SETFL, ::fcntl(stderr_fd_, F_GETFL) | O_NONBLOCK);
 
   int child_errno = 0;
   ssize_t n;
@@ -142,6 +158,7 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
     kill();
     close_fd(&stdin_fd_);
     close_fd(&stdout_fd_);
+    close_fd(&stderr_fd_);
     pid_ = -1;
     throw SubprocessError("cannot run '" + argv[0] + "': " + strerror(child_errno));
   }
@@ -156,6 +173,7 @@ Subprocess::~Subprocess() {
   }
   kill();
   close_fd(&stdout_fd_);
+  close_fd(&stderr_fd_);
 }
 
 bool Subprocess::write_line(const std::string& line) {
@@ -194,13 +212,16 @@ Subprocess::ReadStatus Subprocess::read_line(std::string* line, std::chrono::mil
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return ReadStatus::kTimeout;
-    struct pollfd pfd = {stdout_fd_, POLLIN, 0};
-    int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+    struct pollfd pfds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+    const nfds_t count = stderr_fd_ >= 0 ? 2 : 1;
+    int r = ::poll(pfds, count, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
     if (r < 0) {
       if (errno == EINTR) continue;
       throw SubprocessError("poll: " + std::string(strerror(errno)));
     }
     if (r == 0) return ReadStatus::kTimeout;
+    if (count == 2 && pfds[1].revents != 0) drain_stderr();
+    if (pfds[0].revents == 0) continue;
     char buf[4096];
     ssize_t n = ::read(stdout_fd_, buf, sizeof(buf));
     if (n < 0) {
@@ -215,6 +236,44 @@ Subprocess::ReadStatus Subprocess::read_line(std::string* line, std::chrono::mil
 }
 
 void Subprocess::close_stdin() { close_fd(&stdin_fd_); }
+
+void Subprocess::drain_stderr() {
+  char buf[4096];
+  while (stderr_fd_ >= 0) {
+    ssize_t n = ::read(stderr_fd_, buf, sizeof(buf));
+    if (n > 0) {
+      stderr_tail_.append(buf, static_cast<size_t>(n));
+      if (stderr_tail_.size() > kStderrTailBytes) {
+        stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
+      }
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      if (n == 0 || errno != EAGAIN) close_fd(&stderr_fd_);  // EOF or a broken pipe
+      return;
+    }
+  }
+}
+
+std::string Subprocess::stderr_tail() {
+  drain_stderr();
+  return stderr_tail_;
+}
+
+std::string Subprocess::describe_exit(std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (is_alive() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!reaped_) return "is still running";
+  if (WIFEXITED(status_)) return "exited with code " + std::to_string(WEXITSTATUS(status_));
+  if (WIFSIGNALED(status_)) {
+    const int sig = WTERMSIG(status_);
+    const char* name = strsignal(sig);
+    return "was killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")";
+  }
+  return "ended with status " + std::to_string(status_);
+}
 
 bool Subprocess::is_alive() {
   if (pid_ <= 0 || reaped_) return false;

@@ -21,6 +21,10 @@ class SubprocessError : public std::runtime_error {
 
 struct SubprocessOptions {
   bool discard_stderr = false;  // child's stderr to /dev/null instead of ours
+  // Child's stderr to a pipe of ours, of which the last kStderrTailBytes are kept (stderr_tail());
+  // the pipe is drained whenever read_line waits, so a chatty child never blocks on it for long.
+  // Ignored with discard_stderr.
+  bool keep_stderr_tail = false;
 };
 
 class Subprocess {
@@ -54,14 +58,24 @@ class Subprocess {
   pid_t pid() const { return pid_; }
   // SIGKILLs the child's process group and reaps it; idempotent.
   void kill();
+  // How the child ended, waiting at most `wait` for it to exit: "exited with code N", "was
+  // killed by signal N (NAME)" or "is still running".
+  std::string describe_exit(std::chrono::milliseconds wait);
+  // The last bytes the child wrote to its stderr (keep_stderr_tail), read up to now.
+  static constexpr size_t kStderrTailBytes = 2048;
+  std::string stderr_tail();
 
  private:
   Subprocess() = default;
   void start(const std::vector<std::string>& argv, const SubprocessOptions& options);
+  // Reads whatever the child's stderr pipe holds now, without blocking.
+  void drain_stderr();
 
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
+  int stderr_fd_ = -1;  // read end of the stderr pipe (keep_stderr_tail), non-blocking
+  std::string stderr_tail_;
   int status_ = -1;
   bool reaped_ = false;
   std::string buffer_;  // bytes read past the last returned line

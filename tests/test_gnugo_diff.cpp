@@ -203,6 +203,27 @@ TEST_CASE("gtp client: dead engine, timeout and failure responses", "[gtp]") {
     CHECK(r.text == "line one\nline two");
     CHECK_THROWS_AS(fake.send("frobnicate"), tenuki::GtpCommandError);
   }
+  {
+    // An engine that crashes: the error says how it ended and what it last wrote to stderr.
+    GtpClient crashing(
+        "read line; echo 'loading weights' >&2; echo 'out of memory' >&2; "
+        "kill -SEGV $$");
+    CHECK_THROWS_WITH(
+        crashing.query("genmove b"),
+        Catch::Contains("killed by signal 11") &&
+            Catch::Contains("its stderr ended with: loading weights | out of memory"));
+    GtpClient quitting("read line; echo 'bad board size' >&2; exit 3");
+    CHECK_THROWS_WITH(quitting.query("boardsize 42"),
+                      Catch::Contains("exited with code 3") && Catch::Contains("bad board size"));
+  }
+  {
+    // An engine that writes 1 MB to stderr before answering (the pipe holds 64 KB) is not blocked
+    // by the client keeping its stderr.
+    GtpClient chatty(
+        "head -c 1000000 /dev/zero | tr '\\0' x >&2; echo >&2; read line; "
+        "printf '=1 chatty\\n\\n'; sleep 5");
+    CHECK(chatty.send("name") == "chatty");
+  }
   const std::string gnugo_path = find_gnugo();
   if (gnugo_path.empty()) return;
   GtpClient gnugo(gnugo_path + " --mode gtp");

@@ -99,7 +99,10 @@ TEST_CASE("match failure handler: a GNU Go that dies costs its pair and is start
       [&](const PlayedGame& g) { counted.push_back(g.index); }, nullptr, {}, restart);
   CHECK(m.failed_pairs >= 1);
   CHECK(static_cast<int>(errors.size()) == m.failed_pairs);
-  for (const auto& e : errors) CHECK_THAT(e, Catch::Matchers::Contains("closed its output"));
+  for (const auto& e : errors) {
+    CHECK_THAT(e, Catch::Matchers::Contains("closed its output") &&
+                      Catch::Matchers::Contains("it exited with code"));
+  }
   CHECK(m.games + 2 * m.failed_pairs == 6);
   CHECK(static_cast<int>(counted.size()) == m.games);
   for (size_t i = 0; i + 1 < counted.size(); i += 2) CHECK(counted[i + 1] == counted[i] + 1);
