@@ -33,7 +33,7 @@ GtpClient::GtpClient(const std::string& command, const GtpClientOptions& options
     : command_(command), options_(options) {
   try {
     SubprocessOptions sub;
-    sub.keep_stderr_tail = true;
+    sub.stderr_mode = StderrMode::kKeepTail;
     process_ = std::make_unique<Subprocess>(Subprocess::shell(command, sub));
   } catch (const SubprocessError& e) {
     throw GtpEngineError("GTP engine '" + command + "': " + e.what());

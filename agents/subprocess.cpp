@@ -97,9 +97,10 @@ void Subprocess::start(const std::vector<std::string>& argv, const SubprocessOpt
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) ::close(fd);
     throw SubprocessError("pipe: " + std::string(strerror(errno)));
   }
-  int dev_null = options.discard_stderr ? ::open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+  int dev_null =
+      options.stderr_mode == StderrMode::kDiscard ? ::open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
   int tail_pipe[2] = {-1, -1};
-  if (!options.discard_stderr && options.keep_stderr_tail && pipe2(tail_pipe, O_CLOEXEC) != 0) {
+  if (options.stderr_mode == StderrMode::kKeepTail && pipe2(tail_pipe, O_CLOEXEC) != 0) {
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
       ::close(fd);
     }

@@ -19,12 +19,13 @@ class SubprocessError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Where the child's stderr goes: ours (kInherit), /dev/null (kDiscard), or a pipe of ours of
+// which the last kStderrTailBytes are kept (kKeepTail, see stderr_tail()); that pipe is drained
+// whenever read_line waits, so a chatty child never blocks on it for long.
+enum class StderrMode { kInherit, kDiscard, kKeepTail };
+
 struct SubprocessOptions {
-  bool discard_stderr = false;  // child's stderr to /dev/null instead of ours
-  // Child's stderr to a pipe of ours, of which the last kStderrTailBytes are kept (stderr_tail());
-  // the pipe is drained whenever read_line waits, so a chatty child never blocks on it for long.
-  // Ignored with discard_stderr.
-  bool keep_stderr_tail = false;
+  StderrMode stderr_mode = StderrMode::kInherit;
 };
 
 class Subprocess {
@@ -61,7 +62,7 @@ class Subprocess {
   // How the child ended, waiting at most `wait` for it to exit: "exited with code N", "was
   // killed by signal N (NAME)" or "is still running".
   std::string describe_exit(std::chrono::milliseconds wait);
-  // The last bytes the child wrote to its stderr (keep_stderr_tail), read up to now.
+  // The last bytes the child wrote to its stderr (kKeepTail), read up to now.
   static constexpr size_t kStderrTailBytes = 2048;
   std::string stderr_tail();
 
@@ -74,7 +75,7 @@ class Subprocess {
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
-  int stderr_fd_ = -1;  // read end of the stderr pipe (keep_stderr_tail), non-blocking
+  int stderr_fd_ = -1;  // read end of the stderr pipe (kKeepTail), non-blocking
   std::string stderr_tail_;
   int status_ = -1;
   bool reaped_ = false;

@@ -99,7 +99,7 @@ MatchSummary play_match(const Game& game, std::array<Agent*, 2> agents, int game
 std::vector<Action> random_opening(const Game& game, int plies, uint64_t seed) {
   if (plies <= 0) return {};
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    Rng rng(splitmix64(seed));
+    Rng rng(splitmix64(seed));  // advances `seed`: each attempt draws anew
     auto state = game.new_initial_state();
     std::vector<Action> actions, legal, placements;
     while (static_cast<int>(actions.size()) < plies && !state->is_terminal()) {

@@ -42,7 +42,8 @@ std::vector<std::string> lines_of(const std::string& path) {
 // Runs `command` in a shell and SIGKILLs it after `seconds`; returns true when it was still
 // running (a real kill), false when it had already finished.
 bool run_and_kill(const std::string& command, double seconds) {
-  Subprocess child = Subprocess::shell(command, SubprocessOptions{.discard_stderr = true});
+  Subprocess child =
+      Subprocess::shell(command, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!child.is_alive()) return false;
@@ -243,7 +244,7 @@ TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation",
   std::string log;
   int64_t stopped_at = 0;
   {
-    Subprocess child(argv, SubprocessOptions{.discard_stderr = true});
+    Subprocess child(argv, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
     REQUIRE(wait_for_line(child, "eval step 0: started", 120, &log));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const double seconds = interrupt_and_time(child, &log);
@@ -253,7 +254,7 @@ TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation",
   // 2. During a later evaluation of the resumed run.
   log.clear();
   {
-    Subprocess child(argv, SubprocessOptions{.discard_stderr = true});
+    Subprocess child(argv, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
     REQUIRE(wait_for_line(child, "resuming at step", 120, &log));
     REQUIRE(wait_for_line(child, ": started", 180, &log));
     const std::string started = log.substr(log.rfind("eval step "));
