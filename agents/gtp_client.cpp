@@ -56,9 +56,11 @@ GtpResponse GtpClient::query(const std::string& command) {
     broken_ = true;
     return GtpEngineError("GTP engine '" + command_ + "' " + why + " (command: " + command + ")");
   };
-  // An engine that exited: how, and the end of what it wrote to stderr.
-  auto died = [&](const std::string& why) {
-    std::string text = why + "; it " + process_->describe_exit(std::chrono::milliseconds(500));
+  // An engine that closed its input or its output (whichever this client noticed first, which is
+  // a race when it dies between commands): how it ended, and the end of what it wrote to stderr.
+  auto died = [&] {
+    std::string text =
+        "stopped answering: it " + process_->describe_exit(std::chrono::milliseconds(500));
     const std::string tail = last_lines(process_->stderr_tail(), kStderrLinesInErrors);
     if (!tail.empty()) text += "; its stderr ended with: " + tail;
     return fail(text);
@@ -68,7 +70,7 @@ GtpResponse GtpClient::query(const std::string& command) {
     if (c == '\n' || c == '\r') throw std::invalid_argument("GTP command contains a newline");
   }
   const int id = next_id_++;
-  if (!process_->write_line(std::to_string(id) + " " + command)) throw died("has exited");
+  if (!process_->write_line(std::to_string(id) + " " + command)) throw died();
 
   auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto read = [&](std::string* line) {
@@ -79,7 +81,7 @@ GtpResponse GtpClient::query(const std::string& command) {
       case Subprocess::ReadStatus::kLine:
         return;
       case Subprocess::ReadStatus::kEof:
-        throw died("closed its output");
+        throw died();
       case Subprocess::ReadStatus::kTimeout:
         throw fail("timed out after " + std::to_string(options_.timeout.count()) + " ms");
     }

@@ -100,8 +100,7 @@ TEST_CASE("match failure handler: a GNU Go that dies costs its pair and is start
   CHECK(m.failed_pairs >= 1);
   CHECK(static_cast<int>(errors.size()) == m.failed_pairs);
   for (const auto& e : errors) {
-    CHECK_THAT(e, Catch::Matchers::Contains("closed its output") &&
-                      Catch::Matchers::Contains("it exited with code"));
+    CHECK_THAT(e, Catch::Matchers::Contains("stopped answering: it exited with code"));
   }
   CHECK(m.games + 2 * m.failed_pairs == 6);
   CHECK(static_cast<int>(counted.size()) == m.games);
@@ -111,7 +110,7 @@ TEST_CASE("match failure handler: a GNU Go that dies costs its pair and is start
   // Without a handler the engine's death propagates.
   std::unique_ptr<Agent> dying = make_agent(spec, *game, 3);
   CHECK_THROWS_WITH(play_match(*game, {random.get(), dying.get()}, 6, nullptr),
-                    Catch::Matchers::Contains("closed its output"));
+                    Catch::Matchers::Contains("stopped answering: it exited with code"));
 }
 
 TEST_CASE("gtp agent: gtp-rhino plays legal Othello with rows from the top", "[gtp][engine]") {
