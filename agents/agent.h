@@ -33,8 +33,13 @@ class Agent {
 // reproducible. Throws SpecError naming the bad part of the spec.
 std::unique_ptr<Agent> make_agent(const std::string& spec, const Game& game, uint64_t seed);
 
+// Anything that builds agents as make_agent does (tournaments take one, so that agents can share
+// inference services).
+using AgentFactory =
+    std::function<std::unique_ptr<Agent>(const std::string& spec, const Game& game, uint64_t seed)>;
+
 // Where network agents (net, policy) get their evaluator from their spec. It must read every
-// option load_net_evaluator (agents/net_agent.h) reads, and throw like it on bad ones.
+// option load_net_evaluator (agents/net/net_agent.h) reads, and throw like it on bad ones.
 using NetEvaluatorSource = std::function<std::shared_ptr<Evaluator>(const Spec& spec)>;
 // make_agent whose network agents take their evaluator from `net_source` (for example a batching
 // service shared by many agents) instead of loading their own.

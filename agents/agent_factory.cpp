@@ -1,9 +1,9 @@
 #include "agents/agent.h"
-#include "agents/gtp_agent.h"
-#include "agents/net_agent.h"
-#include "agents/policy_agent.h"
+#include "agents/gtp/gtp_agent.h"
+#include "agents/net/net_agent.h"
+#include "agents/net/policy_agent.h"
 #include "agents/random_agent.h"
-#include "agents/search_agent.h"
+#include "agents/search/search_agent.h"
 #include "envs/spec.h"
 
 namespace tenuki {

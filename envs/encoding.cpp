@@ -33,37 +33,9 @@ const std::vector<PlaneTag>& plane_tags() {
 }
 
 std::vector<std::string> game_plane_tags(const Game& game) {
-  std::vector<std::string> tags(kNumGamePlanes);
-  const std::string& name = game.name();
-  if (name == "go" || name == "atari_go") {
-    // Own chains in atari are what the opponent can capture; opponent chains in atari are what
-    // the mover can capture.
-    tags = {"opponent_threat",
-            "mover_gain",
-            "own_two_liberties",
-            "opponent_two_liberties",
-            "komi",
-            "forbidden",
-            ""};
-  } else if (name == "othello") {
-    tags[0] = "mover_gain";
-  } else if (name == "hex") {
-    tags[0] = "own_goal_edge";
-    tags[1] = "opponent_goal_edge";
-  } else if (name == "gomoku" || name == "connect_four" || name == "tictactoe") {
-    tags[0] = "mover_gain";
-    tags[1] = "opponent_threat";
-  }
+  std::vector<std::string> tags = game.traits().plane_tags;
+  tags.resize(kNumGamePlanes);
   return tags;
-}
-
-bool game_has_pass(const Game& game) {
-  const std::string& name = game.name();
-  return name == "go" || name == "atari_go" || name == "othello";
-}
-
-bool game_scores_ownership(const Game& game) {
-  return game.name() == "go" || game.name() == "othello";
 }
 
 void encode(const State& state, int height, int width, float* out) {

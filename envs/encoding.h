@@ -44,14 +44,8 @@ struct PlaneTag {
 };
 // Every tag any game uses, with its meaning.
 const std::vector<PlaneTag>& plane_tags();
-// The tags of game planes 0..kNumGamePlanes-1 of `game` (by its registry name); all "" for a
-// game tenuki does not know.
+// The tags of game planes 0..kNumGamePlanes-1 of `game` (its traits' plane_tags, padded with "").
 std::vector<std::string> game_plane_tags(const Game& game);
-// Whether pass can ever be a legal move in `game` (Go, Atari Go, Othello's forced pass).
-bool game_has_pass(const Game& game);
-// Whether the final owner of each cell decides the result (Go's area scoring, Othello's disc
-// count), which makes ownership a training target worth learning.
-bool game_scores_ownership(const Game& game);
 
 // Fills `out` (kNumChannels * height * width floats) for `state`.
 // Preconditions: height >= rows, width >= cols. When terminal, kLegalMoves is all zero.

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "envs/random.h"
+#include "envs/util/random.h"
 
 namespace tenuki {
 
@@ -37,6 +37,34 @@ void map_cell(int s, int rows, int cols, int r, int c, int* out_r, int* out_c);
 // The id t with map(t, map(s, x)) == x.
 int inverse(int s);
 }  // namespace symmetry
+
+// A program that plays a game through GTP, as a reference opponent: `program` (looked up in
+// /usr/games, then on PATH) started with `arguments`; `agent_options` are extra options of the
+// `gtp(...)` agent spec (e.g. "rows=top,passes=skip").
+struct ReferenceEngine {
+  std::string program;
+  std::string arguments;
+  std::string agent_options;
+};
+
+// What a game family is beyond its rules (after OpenSpiel's GameType). The encoding, network
+// transfer, benchmarks and the experiments' reference pools read these, so a new game states
+// them once, beside its rules.
+struct GameTraits {
+  // Pass is an action of the game: a free choice (Go) or forced when no placement is legal
+  // (Othello). Without it the pass action is never legal and networks need no pass logit.
+  bool has_pass = false;
+  // The final position says who owns each cell (area scoring), so networks can learn an ownership
+  // target.
+  bool scores_ownership = false;
+  // The semantic tag of each game plane the game fills (envs/ENCODING.md, encoding::plane_tags),
+  // in plane order; "" for a plane it leaves empty. At most encoding::kNumGamePlanes entries.
+  std::vector<std::string> plane_tags;
+  // Reference opponents for evaluations (besides random and rollout MCTS).
+  std::vector<ReferenceEngine> reference_engines;
+  // The specs `tenuki bench rules` measures by default.
+  std::vector<std::string> bench_specs;
+};
 
 // An immutable game definition: a factory for states plus the shapes the rest of tenuki needs.
 // Thread-safe: all methods are const and may be called from any thread. Always held by
@@ -64,6 +92,8 @@ class Game : public std::enable_shared_from_this<Game> {
   // Symmetry ids (see `symmetry`) under which the rules are invariant; always starts with 0.
   virtual std::vector<int> symmetries() const = 0;
   virtual std::unique_ptr<State> new_initial_state() const = 0;
+  // The family's traits (the same object for every game of the family).
+  virtual const GameTraits& traits() const = 0;
 
   // Display names of the players and their stones, e.g. "black"/'X'.
   virtual std::string player_name(int player) const;
@@ -127,6 +157,9 @@ class State {
 
   // ASCII board with GTP coordinates and a status line.
   virtual std::string to_string() const;
+  // How a finished game ended beyond who won, e.g. Go's "B+3.5"; "" when the game has nothing to
+  // add (the default) or is not over.
+  virtual std::string result_detail() const { return ""; }
   // Actions played since the initial state.
   const std::vector<Action>& history() const { return history_; }
   int move_number() const { return static_cast<int>(history_.size()); }

@@ -1,6 +1,6 @@
 #include "envs/registry.h"
 
-#include "envs/builtin_games.h"
+#include "envs/games/builtin_games.h"
 
 namespace tenuki {
 

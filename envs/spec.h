@@ -14,15 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "envs/util/input_error.h"
+
 namespace tenuki {
 
 // Splits `text` at each `separator` that is outside parentheses and quotes, e.g.
 // "mcts(a=1,b=2),random" -> {"mcts(a=1,b=2)", "random"}. Pieces are trimmed of spaces.
 std::vector<std::string> split_top_level(const std::string& text, char separator);
 
-class SpecError : public std::runtime_error {
+class SpecError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 // A parsed spec. Typed getters record which keys were read so that `check_all_used()` can

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "envs/atomic_file.h"
 #include "envs/game.h"
+#include "envs/util/atomic_file.h"
 
 namespace tenuki {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "envs/game.h"
-#include "envs/random.h"
+#include "envs/util/random.h"
 #include "selfplay/game_record.h"
 
 namespace tenuki {

@@ -12,8 +12,8 @@
 #include <memory>
 #include <vector>
 
-#include "agents/evaluator.h"
-#include "agents/mcts.h"
+#include "agents/eval/evaluator.h"
+#include "agents/search/mcts.h"
 #include "envs/game.h"
 #include "selfplay/game_record.h"
 #include "selfplay/rate_controller.h"

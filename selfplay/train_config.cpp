@@ -5,8 +5,8 @@
 #include <set>
 #include <sstream>
 
-#include "envs/json_reader.h"
 #include "envs/spec.h"
+#include "envs/util/json_reader.h"
 
 namespace tenuki {
 namespace {

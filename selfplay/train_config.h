@@ -6,8 +6,8 @@
 //
 // Example (every section optional except "game"; missing keys keep their defaults):
 //   {"game": "tictactoe", "seed": 1,
-//    "network": {"blocks": 2, "channels": 32, ...},            // agents/network.h
-//    "search": {"playouts": 64, "root_noise": true, ...},       // agents/search_config.h
+//    "network": {"blocks": 2, "channels": 32, ...},            // agents/net/network.h
+//    "search": {"playouts": 64, "root_noise": true, ...},       // agents/search/search_config.h
 //    "selfplay": {"workers": 1, "games_per_worker": 64},
 //    "inference": {"device": "auto", "dtype": "auto", "threads": 1, "wait_ms": 2},
 //    "replay": {"window": 20000, "min_positions": 1000, "augment": true},
@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "agents/network.h"
-#include "agents/search_config.h"
-#include "envs/json_reader.h"
+#include "agents/net/network.h"
+#include "agents/search/search_config.h"
+#include "envs/util/json_reader.h"
 
 namespace tenuki {
 
@@ -36,7 +36,7 @@ struct SelfPlayConfig {
   bool sgf = true;            // also write SGF files for Go games
 };
 
-// The batching inference service (selfplay/batching_evaluator.h).
+// The batching inference service (agents/net/batching_evaluator.h).
 struct InferenceConfig {
   std::string device = "auto";  // cpu | cuda | cuda:N | auto
   // auto (measure float32 and bfloat16, and half on CUDA, at start-up and keep the fastest) |
@@ -74,7 +74,7 @@ struct TrainerConfig {
   double value_weight = 1.0;
   double ownership_weight = 0.0;  // ignored when the net has no ownership head
   // Parameters whose dotted name equals a prefix or starts with prefix + "." are not trained
-  // (their batch-norm statistics are frozen too). Names: agents/network_torch.h ("stem",
+  // (their batch-norm statistics are frozen too). Names: agents/net/network_torch.h ("stem",
   // "block0", "block0.conv1", "value_fc2", ...).
   std::vector<std::string> frozen;
   // (prefix, multiplier) pairs, same matching; the longest matching prefix wins; default 1.
@@ -110,9 +110,9 @@ struct EvaluationConfig {
 };
 
 // When the run stops; 0 = no limit on that axis. Counted over all sessions of the run.
-// Milestones (for experiments, experiments/experiment_plan.h): when milestone_every > 0, the run
-// saves the net as RUN_DIR/milestones/<milestone_unit>_<x>.ckpt at x = 0 (the starting net) and
-// each time the unit's count reaches a multiple of milestone_every (x is that multiple, or the
+// Milestones (for experiments, experiments/pipeline/experiment_plan.h): when milestone_every > 0,
+// the run saves the net as RUN_DIR/milestones/<milestone_unit>_<x>.ckpt at x = 0 (the starting net)
+// and each time the unit's count reaches a multiple of milestone_every (x is that multiple, or the
 // unit's budget when that comes first), before the checkpoint that follows it.
 struct BudgetConfig {
   int64_t games = 0;

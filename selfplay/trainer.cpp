@@ -6,7 +6,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "agents/network_torch.h"
+#include "agents/net/network_torch.h"
 #include "envs/encoding.h"
 
 namespace tenuki {

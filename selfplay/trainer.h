@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "agents/network.h"
+#include "agents/net/network.h"
 #include "selfplay/replay_buffer.h"
 #include "selfplay/train_config.h"
 

@@ -1,17 +1,9 @@
 #pragma once
 // The self-play training loop and its run directory. The composition root
-// (experiments/train_cli.cpp) builds the components and hands them to TrainingLoop by reference;
-// nothing here owns them.
+// (experiments/cli/train_cli.cpp) builds the components and hands them to TrainingLoop by
+// reference; nothing here owns them.
 //
-// Run directory layout:
-//   config.json        the resolved TrainConfig
-//   state.json         RunState of the last checkpoint (written atomically)
-//   metrics.jsonl      one JSON object per line: {"type":"train",...} and {"type":"eval",...}
-//   checkpoints/step_NNNNNNNN.ckpt   network checkpoints (agents/checkpoint.h)
-//   milestones/UNIT_X.ckpt           the net at budget milestones (BudgetConfig)
-//   optimizer.pt       optimiser state of the latest checkpoint (LibTorch archive)
-//   games/chunk_NNNNNN.jsonl         game records (selfplay/game_record.h)
-//   sgf/chunk_NNNNNN.sgf             the same games as an SGF collection (Go only)
+// The run directory is selfplay/run/run_folder.h.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -22,51 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "agents/net/batching_evaluator.h"
 #include "envs/game.h"
-#include "selfplay/batching_evaluator.h"
 #include "selfplay/evaluation_thread.h"
 #include "selfplay/game_record.h"
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
+#include "selfplay/run/run_folder.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
 
 namespace tenuki {
-
-// Counters that survive a stop; written with every checkpoint.
-struct RunState {
-  int64_t step = 0;
-  int64_t games = 0;
-  int64_t positions = 0;          // training positions generated
-  int64_t samples_consumed = 0;   // training samples used by the trainer
-  int64_t evaluations = 0;        // network evaluations (positions) served to self-play
-  double wall_seconds = 0;        // over all sessions
-  int64_t next_chunk = 1;         // number of the next game-record chunk
-  std::string latest_checkpoint;  // path relative to the run directory; "" before the first
-};
-nlohmann::json run_state_to_json(const RunState& state);
-RunState run_state_from_json(const nlohmann::json& j);
-
-// Paths and files of one run directory. Thread-safety: append_metrics may be called from any
-// thread; the rest from one thread.
-class RunDirectory {
- public:
-  // Creates the directory and its sub-folders. Throws std::runtime_error on failure.
-  explicit RunDirectory(std::string path);
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& relative) const { return path_ + "/" + relative; }
-  std::string checkpoint_name(int64_t step) const;  // relative path
-  bool has_state() const;
-  RunState read_state() const;
-  void write_state(const RunState& state) const;
-  void append_metrics(const nlohmann::json& line);
-  // Record chunk files, oldest first (full paths).
-  std::vector<std::string> record_chunks() const;
-
- private:
-  std::string path_;
-  std::mutex metrics_mutex_;
-};
 
 // Running totals over the games a RecordWriter received, for the shape of self-play games.
 struct GameShape {
@@ -169,11 +127,6 @@ class TrainingLoop {
   std::string first_parent_;
   std::string first_derivation_ = "from scratch";
 };
-
-// A budget count as it appears in file names: an integer when it is one, else 3 decimals.
-std::string format_units(double x);
-// The milestone checkpoint's path relative to the run directory: "milestones/<unit>_<x>.ckpt".
-std::string milestone_checkpoint_name(const std::string& unit, double x);
 
 // Encoded random positions of `game` (random playouts cut at random points), for throughput
 // benchmarks: n * kNumChannels * rows * cols floats.

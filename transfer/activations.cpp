@@ -2,7 +2,7 @@
 // PolicyValueNetImpl::forward does (stem, then each residual block with the board mask).
 #include <stdexcept>
 
-#include "agents/network_torch.h"
+#include "agents/net/network_torch.h"
 #include "envs/encoding.h"
 #include "transfer/cka.h"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agents/network.h"
+#include "agents/net/network.h"
 #include "envs/game.h"
 
 namespace tenuki::transfer {

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "envs/random.h"
+#include "envs/util/random.h"
 
 namespace tenuki::transfer {
 namespace {

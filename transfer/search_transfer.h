@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "agents/search_config.h"
+#include "agents/search/search_config.h"
 #include "envs/game.h"
 #include "transfer/plan.h"
 

@@ -5,12 +5,12 @@
 #include <map>
 #include <sstream>
 
-#include "agents/checkpoint_format.h"
-#include "agents/network_torch.h"
-#include "envs/atomic_file.h"
+#include "agents/net/checkpoint_format.h"
+#include "agents/net/network_torch.h"
 #include "envs/encoding.h"
 #include "envs/registry.h"
 #include "envs/spec.h"
+#include "envs/util/atomic_file.h"
 
 namespace tenuki::transfer {
 namespace {
@@ -106,10 +106,10 @@ Transplant transplant(const TransplantOptions& o) {
   // 2. Which heads are re-initialised, and why.
   std::map<std::string, std::string> reinit_heads;  // head -> why
   for (const auto& h : o.heads.forced) reinit_heads[h] = "re-initialised on request (--heads)";
-  if (o.heads.automatic && !encoding::game_has_pass(*target) && !reinit_heads.count("pass")) {
+  if (o.heads.automatic && !target->traits().has_pass && !reinit_heads.count("pass")) {
     reinit_heads["pass"] = target->name() + " has no pass move";
   }
-  if (o.heads.automatic && config.ownership_head && !encoding::game_scores_ownership(*target) &&
+  if (o.heads.automatic && config.ownership_head && !target->traits().scores_ownership &&
       !reinit_heads.count("ownership")) {
     reinit_heads["ownership"] = target->name() + " has no ownership target";
   }

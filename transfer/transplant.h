@@ -23,9 +23,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "agents/checkpoint.h"
-#include "agents/network.h"
-#include "agents/search_config.h"
+#include "agents/net/checkpoint.h"
+#include "agents/net/network.h"
+#include "agents/search/search_config.h"
 #include "transfer/plan.h"
 #include "transfer/search_transfer.h"
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "agents/checkpoint_format.h"
+#include "agents/net/checkpoint_format.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tenuki;

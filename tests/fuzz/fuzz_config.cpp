@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "agents/network.h"
-#include "agents/search_config.h"
+#include "agents/net/network.h"
+#include "agents/search/search_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tenuki;

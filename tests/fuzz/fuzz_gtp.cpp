@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "experiments/gtp_engine.h"
+#include "agents/gtp/gtp_engine.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tenuki;

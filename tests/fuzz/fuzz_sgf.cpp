@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "envs/go/sgf.h"
+#include "envs/games/go/sgf.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tenuki::go;

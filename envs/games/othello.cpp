@@ -1,0 +1,171 @@
+// Othello (Reversi) on an even square board. Black (player 0) moves first from the standard
+// four-disc centre. A player with no placement must pass (pass is then the only legal action);
+// the game ends when neither player can place. More discs wins.
+#include <algorithm>
+
+#include "envs/games/builtin_games.h"
+#include "envs/games/grid_state.h"
+
+namespace tenuki {
+namespace {
+
+constexpr int kDirs[8][2] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
+
+class OthelloGame : public Game {
+ public:
+  explicit OthelloGame(int size) : Game("othello", size, size) {}
+  std::string spec() const override {
+    return Spec::format("othello", {{"size", std::to_string(rows())}});
+  }
+  // The rules are invariant under the whole dihedral group (the start position only under
+  // {0, 3, 4, 7}); augmentation may use all eight.
+  // Every placement fills a cell; passes only happen singly between placements.
+  int max_game_length() const override { return 2 * num_cells(); }
+  std::vector<int> symmetries() const override { return board_symmetries(rows(), cols()); }
+  std::unique_ptr<State> new_initial_state() const override;
+  const GameTraits& traits() const override {
+    static const GameTraits othello_traits{
+        .has_pass = true,
+        .scores_ownership = true,
+        .plane_tags = {"mover_gain"},
+        .reference_engines = {{"gtp-rhino", "", "rows=top,passes=skip"}},
+        .bench_specs = {"othello(size=8)"}};
+    return othello_traits;
+  }
+  std::string player_name(int player) const override { return player == 0 ? "black" : "white"; }
+};
+
+class OthelloState : public GridState {
+ public:
+  explicit OthelloState(std::shared_ptr<const Game> game) : GridState(game, 0x0e110) {
+    const int n = game->rows(), m = n / 2;
+    place((m - 1) * n + (m - 1), 1);
+    place((m - 1) * n + m, 0);
+    place(m * n + (m - 1), 0);
+    place(m * n + m, 1);
+    refresh_status();
+  }
+
+  void legal_actions(std::vector<Action>* out) const override {
+    out->clear();
+    if (terminal_) return;
+    if (!has_placement_) {
+      out->push_back(game().pass_action());
+      return;
+    }
+    for (int cell = 0; cell < game().num_cells(); ++cell) {
+      if (cells_[cell] < 0 && flips_from(cell, to_move_, nullptr) > 0) out->push_back(cell);
+    }
+  }
+  bool is_legal(Action action) const override {
+    if (terminal_) return false;
+    if (action == game().pass_action()) return !has_placement_;
+    return on_board_empty(action) && flips_from(action, to_move_, nullptr) > 0;
+  }
+  bool is_terminal() const override { return terminal_; }
+  std::array<double, kNumPlayers> returns() const override {
+    if (!terminal_) return {0, 0};
+    int black = 0, white = 0;
+    for (int8_t v : cells_) {
+      black += v == 0;
+      white += v == 1;
+    }
+    if (black == white) return {0, 0};
+    return black > white ? std::array<double, 2>{1, -1} : std::array<double, 2>{-1, 1};
+  }
+  std::unique_ptr<State> clone() const override {
+    return std::unique_ptr<State>(new OthelloState(*this));
+  }
+  // Game plane 0: for each legal cell, the number of discs it would flip / 8.
+  void fill_game_planes(float* planes, int height, int width) const override {
+    if (terminal_) return;
+    const int n = game().cols();
+    for (int cell = 0; cell < game().num_cells(); ++cell) {
+      if (cells_[cell] >= 0) continue;
+      int k = flips_from(cell, to_move_, nullptr);
+      if (k > 0) planes[(cell / n) * width + cell % n] = std::min(1.0f, k / 8.0f);
+    }
+  }
+
+ protected:
+  OthelloState(const OthelloState&) = default;
+
+  bool do_apply_action(Action action) override {
+    if (!is_legal(action)) return false;
+    undo_info_.push_back(static_cast<int32_t>(flipped_.size()));
+    if (action != game().pass_action()) {
+      place(action, to_move_);
+      flips_from(action, to_move_, &flipped_);
+      for (size_t i = undo_info_.back(); i < flipped_.size(); ++i) flip(flipped_[i]);
+    }
+    to_move_ = 1 - to_move_;
+    refresh_status();
+    return true;
+  }
+  void do_undo_action(Action action) override {
+    size_t start = undo_info_.back();
+    undo_info_.pop_back();
+    if (action != game().pass_action()) {
+      for (size_t i = start; i < flipped_.size(); ++i) flip(flipped_[i]);
+      flipped_.resize(start);
+      remove(action);
+    }
+    to_move_ = 1 - to_move_;
+    refresh_status();
+  }
+
+ private:
+  // Discs that placing at `cell` for `player` would flip; appends them to `out` when given.
+  int flips_from(int cell, int player, std::vector<uint8_t>* out) const {
+    const int n = game().cols();
+    const int r0 = cell / n, c0 = cell % n;
+    int total = 0;
+    for (const auto& d : kDirs) {
+      int r = r0 + d[0], c = c0 + d[1], run = 0;
+      while (r >= 0 && r < n && c >= 0 && c < n && cells_[r * n + c] == 1 - player) {
+        r += d[0];
+        c += d[1];
+        ++run;
+      }
+      if (run == 0 || r < 0 || r >= n || c < 0 || c >= n || cells_[r * n + c] != player) continue;
+      total += run;
+      if (out) {
+        for (int i = 1; i <= run; ++i)
+          out->push_back(static_cast<uint8_t>((r0 + i * d[0]) * n + c0 + i * d[1]));
+      }
+    }
+    return total;
+  }
+  bool any_placement(int player) const {
+    for (int cell = 0; cell < game().num_cells(); ++cell) {
+      if (cells_[cell] < 0 && flips_from(cell, player, nullptr) > 0) return true;
+    }
+    return false;
+  }
+  void refresh_status() {
+    has_placement_ = any_placement(to_move_);
+    terminal_ = !has_placement_ && !any_placement(1 - to_move_);
+  }
+
+  bool has_placement_ = true;
+  bool terminal_ = false;
+  std::vector<uint8_t> flipped_;    // discs flipped by every move so far, in order
+  std::vector<int32_t> undo_info_;  // start of each move's entries in flipped_
+};
+
+std::unique_ptr<State> OthelloGame::new_initial_state() const {
+  return std::make_unique<OthelloState>(shared_from_this());
+}
+
+}  // namespace
+
+GameInfo othello_game_info() {
+  return {"othello", "Othello: flip discs by bracketing; a player with no move passes",
+          "size=8 (even, 4..16; 6, 8 and 10 are the usual ones)", [](const Spec& spec) {
+            int size = spec.get_int("size", 8, 4, 16);
+            if (size % 2) throw SpecError("in '" + spec.text() + "': othello size must be even");
+            return std::shared_ptr<const Game>(std::make_shared<OthelloGame>(size));
+          }};
+}
+
+}  // namespace tenuki

@@ -1,0 +1,460 @@
+// `tenuki train CONFIG.json --out RUN_DIR`: the composition root of a self-play training run. It
+// reads and checks the whole configuration before any work, builds the game, the master and
+// inference nets, the batching inference service, the replay buffer (refilled from the run's game
+// records when resuming), the trainer, the record writer and the training loop, owns them for the
+// duration of the run, and turns SIGINT/SIGTERM into a clean stop (checkpoint + state written).
+#include "experiments/cli/train_cli.h"
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "agents/agent.h"
+#include "agents/match.h"
+#include "agents/net/batching_evaluator.h"
+#include "agents/net/checkpoint.h"
+#include "agents/net/dtype_choice.h"
+#include "agents/net/policy_agent.h"
+#include "agents/net/torch_evaluator.h"
+#include "agents/search/search_agent.h"
+#include "envs/registry.h"
+#include "envs/spec.h"
+#include "envs/util/atomic_file.h"
+#include "experiments/cli/args.h"
+#include "experiments/cli/stop_signals.h"
+#include "selfplay/rate_controller.h"
+#include "selfplay/replay_buffer.h"
+#include "selfplay/train_config.h"
+#include "selfplay/trainer.h"
+#include "selfplay/training_run.h"
+#include "transfer/training_transfer.h"
+
+namespace tenuki {
+namespace {
+
+// Fresh engine processes an evaluation starts for one opponent before it gives that one up.
+constexpr int kMaxEngineRestarts = 3;
+
+// The first key (dotted path) where two JSON values differ, "" when equal.
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
+                             const std::string& path) {
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      const std::string sub = path.empty() ? key : path + "." + key;
+      if (!b.contains(key)) return sub;
+      std::string d = first_difference(value, b.at(key), sub);
+      if (!d.empty()) return d;
+    }
+    for (const auto& [key, value] : b.items()) {
+      if (!a.contains(key)) return path.empty() ? key : path + "." + key;
+    }
+    return "";
+  }
+  return a == b ? "" : (path.empty() ? "(root)" : path);
+}
+
+// The fastest of `dtypes` for inference on `options.device`: each candidate copy of `master`
+// runs `planes` (n positions) in a few interleaved rounds of about `seconds` in all (a stop
+// request ends the measuring early). One candidate is returned unmeasured.
+NetDtype fastest_dtype(const std::vector<NetDtype>& dtypes, const PolicyValueNet& master,
+                       const DeviceOptions& options, const BatchingOptions& batching,
+                       const std::vector<float>& planes, int n, const Game& game, double seconds,
+                       std::vector<DtypeTiming>* timings) {
+  if (dtypes.size() == 1) return dtypes.front();
+  std::vector<std::unique_ptr<BatchingEvaluator>> probes;
+  for (NetDtype dtype : dtypes) {
+    DeviceOptions o = options;
+    o.dtype = dtype;
+    probes.push_back(std::make_unique<BatchingEvaluator>(clone_net(master, o), batching));
+  }
+  constexpr int kRounds = 3;
+  return pick_fastest_dtype(
+      dtypes,
+      [&](NetDtype dtype) {
+        if (g_stop_requested.load()) return 0.0;
+        const size_t i = std::find(dtypes.begin(), dtypes.end(), dtype) - dtypes.begin();
+        return probes[i]->benchmark_forward(planes, n, game.rows(), game.cols(), seconds / kRounds);
+      },
+      kRounds, timings);
+}
+
+// One evaluation round: `snapshot` (the net at some step) plays config.evaluation.games against
+// each reference agent, with its own seed per round and opponent. Runs on the training loop's
+// evaluation thread; `stop` ends it between moves. One result object per opponent.
+std::vector<nlohmann::json> evaluate_against_references(
+    const TrainConfig& config, const std::shared_ptr<const Game>& game,
+    const std::shared_ptr<PolicyValueNet>& snapshot, uint64_t round,
+    const std::atomic<bool>& stop) {
+  std::vector<nlohmann::json> results;
+  std::shared_ptr<Evaluator> net_evaluator = make_torch_evaluator(snapshot);
+  for (size_t k = 0; k < config.evaluation.agents.size() && !stop.load(); ++k) {
+    const std::string& spec = config.evaluation.agents[k];
+    const uint64_t seed = config.seed * 7777 + round * 131 + k;
+    std::unique_ptr<Agent> me;
+    if (config.evaluation.player == "policy") {
+      me = std::make_unique<PolicyAgent>("policy(current)", net_evaluator, 0.0, seed);
+    } else {
+      SearchConfig search = config.evaluation.search;
+      search.seed = seed;
+      me = std::make_unique<SearchAgent>("net(current)", search, net_evaluator);
+    }
+    // An engine that dies (GNU Go does, rarely) costs the pair of games it was playing and
+    // is started afresh; after kMaxEngineRestarts this opponent's evaluation fails alone.
+    std::unique_ptr<Agent> opponent = make_agent(spec, *game, seed + 1);
+    int restarts = 0;
+    auto restart = [&](const std::string& error, std::array<Agent*, 2>& agents) {
+      if (++restarts > kMaxEngineRestarts) throw std::runtime_error(error);
+      opponent = make_agent(spec, *game, seed + 1 + restarts);
+      agents[1] = opponent.get();
+    };
+    MatchSummary m;
+    try {
+      m = play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop,
+                     MatchOpenings{config.evaluation.opening_plies, seed}, restart);
+    } catch (const std::exception& e) {
+      results.push_back({{"opponent", spec}, {"error", e.what()}});
+      continue;
+    }
+    if (m.stopped) break;
+    const AgentTally& t = m.tallies[0];
+    nlohmann::json r;
+    r["opponent"] = spec;
+    if (m.failed_pairs > 0) {
+      r["failed_pairs"] = m.failed_pairs;
+      r["last_error"] = m.last_error;
+    }
+    r["eval_games"] = m.games;
+    r["wins"] = t.wins;
+    r["draws"] = t.draws;
+    r["losses"] = t.losses;
+    r["win_rate"] = m.games > 0 ? (t.wins + 0.5 * t.draws) / m.games : 0.0;
+    results.push_back(r);
+  }
+  return results;
+}
+
+// Refills `buffer` from the newest record chunks of `dir` that cover `window` positions.
+void refill_replay_buffer(const RunDirectory& dir, int64_t window, ReplayBuffer& buffer) {
+  const auto chunks = dir.record_chunks();
+  std::vector<std::vector<SelfPlayRecord>> loaded;
+  int64_t positions = 0;
+  for (auto it = chunks.rbegin(); it != chunks.rend() && positions < window; ++it) {
+    loaded.push_back(read_records_file(*it));
+    for (const auto& r : loaded.back()) positions += r.training_positions();
+  }
+  for (auto it = loaded.rbegin(); it != loaded.rend(); ++it) {
+    for (const auto& r : *it) buffer.add(r);
+  }
+}
+
+// Prints the start-up dtype measurement ("  dtype auto: float32 N/s bfloat16 M/s -> chosen")
+// and returns it as a {"type":"dtype"} metrics line.
+nlohmann::json report_dtype_choice(const std::string& setting, const DeviceOptions& chosen,
+                                   int batch, const std::vector<DtypeTiming>& timings,
+                                   std::ostream& out) {
+  out << "  dtype " << setting << ":";
+  nlohmann::json line = {{"type", "dtype"},
+                         {"setting", setting},
+                         {"chosen", net_dtype_name(chosen.dtype)},
+                         {"batch", batch},
+                         {"device", chosen.device}};
+  for (const auto& t : timings) {
+    out << " " << net_dtype_name(t.dtype) << " ";
+    if (t.error.empty()) {
+      out << t.positions_per_second << "/s";
+    } else {
+      out << "failed (" << t.error << ")";
+      line["errors"][net_dtype_name(t.dtype)] = t.error;
+    }
+    line["positions_per_s"][net_dtype_name(t.dtype)] = std::round(t.positions_per_second * 10) / 10;
+  }
+  out << " -> " << net_dtype_name(chosen.dtype) << "\n";
+  return line;
+}
+
+// What `tenuki train` runs, resolved and checked before any work.
+struct TrainSetup {
+  TrainConfig config;  // with the command line's budget and the transfer applied
+  std::shared_ptr<const Game> game;
+  std::optional<transfer::TrainingTransfer> transfer;  // the config's "transfer" section
+  CheckpointMeta init_meta;                            // training.init_checkpoint's, when given
+  nlohmann::json resolved;  // the config as written to RUN_DIR/config.json
+  std::string config_path;  // RUN_DIR/config.json
+};
+
+// Reads the config and the budget flags, builds the game and the evaluation agents (so a bad
+// spec fails now), resolves a transfer start and an init checkpoint, and refuses a run folder
+// whose config differs in anything but the budget. Throws UsageError / SpecError.
+TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bool selfplay_only) {
+  TrainSetup setup;
+  TrainConfig& config = setup.config;
+  try {
+    config = read_train_config(args.positional()[0]);
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+  if (args.has("budget-games")) config.budget.games = args.get_int("budget-games", 0, 0, LONG_MAX);
+  if (args.has("budget-steps")) config.budget.steps = args.get_int("budget-steps", 0, 0, LONG_MAX);
+  if (args.has("budget-evaluations")) {
+    config.budget.evaluations = args.get_int("budget-evaluations", 0, 0, LONG_MAX);
+  }
+  if (args.has("budget-minutes")) {
+    config.budget.minutes = args.get_double("budget-minutes", 0, 0, 1e9);
+  }
+  if (selfplay_only) {
+    config.budget = BudgetConfig{};
+    config.budget.minutes = args.get_double("selfplay-bench", 10, 0.1, 1e6) / 60.0;
+  }
+  std::shared_ptr<const Game>& game = setup.game;
+  try {
+    game = make_game(config.game);
+  } catch (const SpecError& e) {
+    throw SpecError(std::string("config: game: ") + e.what());
+  }
+  for (size_t i = 0; i < config.evaluation.agents.size(); ++i) {
+    try {
+      make_agent(config.evaluation.agents[i], *game, 0);
+    } catch (const std::exception& e) {
+      throw SpecError("config: evaluation.agents[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
+  // Transfer (the config's "transfer" section): resolves network, frozen prefixes, unfreezing and
+  // search from the source checkpoint and the plan, before the config is compared and written.
+  if (config.transfer.given()) {
+    try {
+      setup.transfer = transfer::resolve_training_transfer(config);
+    } catch (const transfer::TransferError& e) {
+      throw UsageError(std::string("config: transfer: ") + e.what());
+    }
+  }
+  CheckpointMeta& init_meta = setup.init_meta;
+  if (!config.loop.init_checkpoint.empty()) {
+    init_meta = read_checkpoint_meta(config.loop.init_checkpoint);
+    if (!config.network_given) {
+      config.network = init_meta.config;
+      config.network_given = true;
+    } else if (!(config.network == init_meta.config)) {
+      throw UsageError("config: network (" + config.network.summary() +
+                       ") differs from training.init_checkpoint's (" + init_meta.config.summary() +
+                       "); leave network out to use the checkpoint's");
+    }
+  }
+  setup.resolved = train_config_to_json(config);
+  const nlohmann::json& resolved = setup.resolved;
+  setup.config_path = run_path + "/config.json";
+  const std::string& config_path = setup.config_path;
+  if (std::filesystem::exists(config_path)) {
+    std::ifstream in(config_path);
+    nlohmann::json previous;
+    try {
+      in >> previous;
+      // Resolved again by this version, so that keys added since the run began take their
+      // defaults instead of counting as changes.
+      previous = train_config_to_json(train_config_from_json(previous));
+    } catch (const std::exception& e) {
+      throw UsageError("cannot read " + config_path + ": " + e.what());
+    }
+    nlohmann::json a = previous, b = resolved;
+    a.erase("budget");
+    b.erase("budget");
+    const std::string diff = first_difference(a, b, "");
+    if (!diff.empty()) {
+      throw UsageError("config differs from the run's " + config_path + " at '" + diff +
+                       "' (only budget may change when resuming; use another --out)");
+    }
+  }
+  return setup;
+}
+
+}  // namespace
+
+int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
+  if (args.positional().size() != 1) {
+    throw UsageError(
+        "usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "
+        "[--budget-steps N] [--budget-evaluations N] [--budget-minutes M] "
+        "[--selfplay-bench SECONDS]");
+  }
+  if (!args.has("out")) throw UsageError("--out RUN_DIR is required");
+  const std::string run_path = args.get("out", "");
+
+  // 1. Configuration, checked completely before any work.
+  const bool selfplay_only = args.has("selfplay-bench");
+  TrainSetup setup = resolve_train_setup(args, run_path, selfplay_only);
+  TrainConfig& config = setup.config;
+  const std::shared_ptr<const Game>& game = setup.game;
+  const std::optional<transfer::TrainingTransfer>& transfer_start = setup.transfer;
+  const CheckpointMeta& init_meta = setup.init_meta;
+  const nlohmann::json& resolved = setup.resolved;
+  const std::string& config_path = setup.config_path;
+  DeviceOptions infer_options;
+  infer_options.device = config.inference.device;
+
+  // The inference device, and the dtypes to try there (an impossible dtype fails here).
+  std::vector<NetDtype> dtypes;
+  try {
+    infer_options.device = resolve_device_name(config.inference.device);
+    dtypes = dtype_candidates(config.inference.dtype, infer_options.device != "cpu");
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("config: inference: ") + e.what());
+  }
+  // SIGINT/SIGTERM from here on stop the run cleanly (checkpoint and state written).
+  StopSignals signals;
+
+  // The master net and its trainer (checks frozen / lr-multiplier prefixes against the net).
+  DeviceOptions train_options;
+  train_options.device = config.training.device;
+  PolicyValueNet::set_threads(config.inference.threads);
+  auto master = std::make_shared<PolicyValueNet>(config.network, config.seed, train_options);
+  std::unique_ptr<Trainer> trainer;
+  try {
+    trainer = std::make_unique<Trainer>(master, config.training);
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+
+  // 2. Run directory (one writer at a time: a stopping predecessor gets a minute to finish) and
+  // counters.
+  RunDirectory dir(run_path);
+  std::unique_ptr<FileLock> run_lock;
+  if (!selfplay_only) {
+    try {
+      run_lock = std::make_unique<FileLock>(dir.file("lock"), 60);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(std::string(e.what()) + " (another tenuki train on this run directory?)");
+    }
+  }
+  if (!selfplay_only) write_file_atomically(config_path, resolved.dump(2) + "\n");
+  RunState state;
+  if (!selfplay_only && dir.has_state()) state = dir.read_state();
+  const bool resuming = !state.latest_checkpoint.empty();
+
+  // 3. Networks: the float32 master (trained; built above) and the inference copy (served).
+  std::string parent, derivation = "from scratch";
+  if (resuming) {
+    load_checkpoint_into(dir.file(state.latest_checkpoint), *master);
+  } else if (!config.loop.init_checkpoint.empty()) {
+    load_checkpoint_into(config.loop.init_checkpoint, *master);
+    parent = config.loop.init_checkpoint;
+    derivation = init_meta.game_spec == game->spec()
+                     ? "fine-tuned"
+                     : "transfer from " +
+                           (init_meta.game_spec.empty() ? std::string("?") : init_meta.game_spec);
+    if (!config.training.frozen.empty()) {
+      derivation += " (frozen:";
+      for (const auto& f : config.training.frozen) derivation += " " + f;
+      derivation += ")";
+    }
+  } else if (transfer_start) {
+    transfer::copy_weights(*transfer_start->transplant.net, *master);
+    parent = transfer_start->parent;
+    derivation = transfer_start->derivation;
+    write_file_atomically(dir.file("transfer.json"),
+                          transfer_start->transplant.report.dump(2) + "\n");
+  }
+
+  // 4. Services and data.
+  BatchingOptions batching;
+  batching.max_batch = config.inference.max_batch;
+  batching.wait_ms = config.inference.wait_ms;
+  batching.expected_clients =
+      config.inference.merge_workers > 0
+          ? std::min(config.inference.merge_workers, config.selfplay.workers)
+          : config.selfplay.workers;
+  // Raw forward throughput of each candidate dtype at the nominal lock-step batch; the fastest
+  // serves, and its rate is the reference of the batching efficiency.
+  const int nominal_batch =
+      std::min(config.inference.max_batch,
+               config.selfplay.workers * config.selfplay.games_per_worker *
+                   std::min(config.search.leaves_per_batch, config.search.playouts));
+  const auto planes = random_position_planes(*game, nominal_batch, config.seed);
+  const double measure_seconds = selfplay_only ? 2.0 : 1.0;
+  std::vector<DtypeTiming> timings;
+  infer_options.dtype = fastest_dtype(dtypes, *master, infer_options, batching, planes,
+                                      nominal_batch, *game, measure_seconds, &timings);
+  auto inference_net = clone_net(*master, infer_options);
+  BatchingEvaluator evaluator(inference_net, batching);
+  double raw = 0;
+  for (const auto& t : timings) {
+    if (t.dtype == infer_options.dtype) raw = t.positions_per_second;
+  }
+  if (timings.empty() && !g_stop_requested.load()) {
+    raw = evaluator.benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
+                                      measure_seconds);
+  }
+  ReplayBuffer buffer(game, config.replay.window);
+  if (!selfplay_only) refill_replay_buffer(dir, config.replay.window, buffer);
+  const int64_t slack = 2 * static_cast<int64_t>(config.training.batch_size) +
+                        static_cast<int64_t>(config.loop.train_ratio * config.selfplay.workers *
+                                             config.selfplay.games_per_worker);
+  RateController rate(config.loop.train_ratio, config.replay.min_positions, slack);
+  if (resuming) {
+    trainer->set_steps(state.step);
+    if (!trainer->load_optimizer(dir.file("optimizer.pt"))) {
+      err << "train: note: optimizer state not restored (fresh optimizer)\n";
+    }
+  }
+  RecordWriter records(dir, game, buffer, rate,
+                       selfplay_only ? INT_MAX : config.selfplay.chunk_games, config.selfplay.sgf,
+                       state.next_chunk, state.games);
+
+  // 5. What runs where.
+  out << "train " << game->spec() << "  net " << config.network.summary() << " ("
+      << master->parameter_count() << " parameters)  inference " << inference_net->device_name()
+      << " " << net_dtype_name(inference_net->dtype()) << "  training " << master->device_name()
+      << "\n"
+      << "  workers " << config.selfplay.workers << " x " << config.selfplay.games_per_worker
+      << " games, playouts " << config.search.playouts << ", raw forward " << std::fixed
+      << std::setprecision(0) << raw << " positions/s at batch " << nominal_batch << "\n";
+  if (!timings.empty()) {
+    const nlohmann::json line =
+        report_dtype_choice(config.inference.dtype, infer_options, nominal_batch, timings, out);
+    if (!selfplay_only) dir.append_metrics(line);
+  }
+  if (resuming) {
+    out << "  resuming at step " << state.step << ", " << state.games << " games, buffer "
+        << buffer.size() << " positions\n";
+  }
+  out.flush();
+
+  // 6. The loop, with reference-agent evaluation for learning curves.
+  TrainingLoop loop(
+      LoopDependencies{config, game, dir, evaluator, buffer, *trainer, records, rate, out});
+  loop.set_raw_throughput(raw, nominal_batch);
+  loop.set_lineage(parent, derivation);
+  uint64_t eval_round = 0;
+  loop.set_evaluation([&](const PolicyValueNet& net) -> EvaluationJob {
+    if (config.evaluation.agents.empty()) return {};
+    // The job owns a snapshot of the weights; it runs on the loop's evaluation thread.
+    std::shared_ptr<PolicyValueNet> snapshot = clone_net(net, infer_options);
+    const uint64_t round = ++eval_round;
+    return [&config, game, snapshot, round](const std::atomic<bool>& stop) {
+      return evaluate_against_references(config, game, snapshot, round, stop);
+    };
+  });
+
+  state = loop.run(state, g_stop_requested, selfplay_only);
+  if (selfplay_only) {
+    const BatchingStats s = evaluator.stats();
+    const double seconds = config.budget.minutes * 60;
+    out << std::fixed << std::setprecision(1) << "selfplay-bench: games " << records.games()
+        << "  evals/s " << s.positions / seconds << "  mean batch "
+        << (s.forwards > 0 ? static_cast<double>(s.positions) / s.forwards : 0.0)
+        << "  raw forward " << raw << "/s at batch " << nominal_batch << "  batching efficiency "
+        << std::setprecision(3) << s.positions / seconds / raw << "  forward busy "
+        << s.forward_seconds / seconds << "\n";
+  } else {
+    out << "saved " << dir.file(state.latest_checkpoint) << " (step " << state.step << ", "
+        << state.games << " games)\n";
+  }
+  return 0;
+}
+
+}  // namespace tenuki

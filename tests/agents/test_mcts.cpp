@@ -1,0 +1,287 @@
+// Search and evaluators. Known facts come from an exact minimax solver, not from the search.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "agents/agent.h"
+#include "agents/eval/evaluator.h"
+#include "agents/match.h"
+#include "agents/search/mcts.h"
+#include "agents/search/search_config.h"
+#include "envs/registry.h"
+
+using namespace tenuki;
+
+namespace {
+
+// Exact game value for the player to move (negamax), with a depth limit: returns 0 (unknown or
+// draw) beyond it.
+int negamax(State& s, int depth) {
+  if (s.is_terminal()) {
+    // The player who just moved is the opponent of the one "to move" here.
+    auto r = s.returns();
+    int mover = 1 - s.current_player();
+    return static_cast<int>(-r[mover]);
+  }
+  if (depth == 0) return 0;
+  int best = -1;
+  for (Action a : s.legal_actions()) {
+    s.apply_action(a);
+    best = std::max(best, -negamax(s, depth - 1));
+    s.undo_action();
+    if (best == 1) break;
+  }
+  return best;
+}
+
+std::unique_ptr<State> play(const std::string& game_spec, const std::vector<std::string>& moves) {
+  auto game = make_game(game_spec);
+  auto s = game->new_initial_state();
+  for (const auto& m : moves) s->apply_action(game->string_to_action(m));
+  return s;
+}
+
+SearchConfig rollout_config(int playouts, uint64_t seed) {
+  SearchConfig c;
+  c.playouts = playouts;
+  c.c_puct = 2.0;
+  c.fpu_reduction = 0;
+  c.leaves_per_batch = 1;
+  c.seed = seed;
+  return c;
+}
+
+// The move must keep a won position won (checked by the solver).
+void require_winning_move(State& s, Action a, int depth) {
+  REQUIRE(negamax(s, depth) == 1);
+  s.apply_action(a);
+  INFO("search chose " << s.game().action_to_string(a));
+  REQUIRE(-negamax(s, depth - 1) == 1);
+  s.undo_action();
+}
+
+}  // namespace
+
+TEST_CASE("mcts: rollout search finds forced wins in tic-tac-toe", "[mcts]") {
+  // Each position has a win for the player to move; some need a fork two moves deep.
+  const std::vector<std::vector<std::string>> positions = {
+      {"A3", "B3", "A2", "C1"},  // X completes the A column at A1
+      {"B2", "A3", "C1", "A1"},  // X must block A2 ... and O threatens: X wins via fork
+      {"A1", "B2", "C3", "A3"},  // X to move, forced win by C1 fork
+      {"B2", "B3", "A1"},        // O to move must defend C3; not a win -> filtered below
+  };
+  int tested = 0;
+  for (size_t i = 0; i < positions.size(); ++i) {
+    auto s = play("tictactoe", positions[i]);
+    if (negamax(*s, 9) != 1) continue;
+    ++tested;
+    Mcts mcts(rollout_config(1000, 7 + i));
+    auto evaluator = make_rollout_evaluator(1, 11 + i);
+    auto r = mcts.search(*s, *evaluator);
+    require_winning_move(*s, r.action, 9);
+  }
+  REQUIRE(tested >= 2);
+}
+
+TEST_CASE("mcts: rollout search finds forced wins in connect four", "[mcts]") {
+  // Immediate win, a must-win through a double threat, found by a depth-limited solver.
+  const std::vector<std::vector<std::string>> positions = {
+      {"A1", "G1", "A2", "G2", "A3", "F1"},  // first player wins at A4
+      {"C1", "C2", "D1", "D2"},              // B1 or E1 makes an open three: win
+      {"D1", "D2", "E1", "E2", "A1", "A2"},  // win at C1/F1 (double threat)
+  };
+  int tested = 0;
+  for (size_t i = 0; i < positions.size(); ++i) {
+    auto s = play("connect_four", positions[i]);
+    if (negamax(*s, 5) != 1) continue;
+    ++tested;
+    Mcts mcts(rollout_config(2000, 3 + i));
+    auto evaluator = make_rollout_evaluator(1, 5 + i);
+    auto r = mcts.search(*s, *evaluator);
+    require_winning_move(*s, r.action, 5);
+  }
+  REQUIRE(tested >= 2);
+}
+
+TEST_CASE("mcts: search with the hash-random evaluator is deterministic", "[mcts]") {
+  SearchConfig c;
+  c.playouts = 200;
+  c.root_noise = true;
+  c.temperature = 1.0;
+  c.temperature_moves = 100;
+  c.leaves_per_batch = 4;
+  c.seed = 42;
+  auto run_game = [&] {
+    auto evaluator = make_hash_random_evaluator(9);
+    Mcts mcts(c);
+    auto s = make_game("go(size=5)")->new_initial_state();
+    std::vector<int> trace;
+    for (int i = 0; i < 12 && !s->is_terminal(); ++i) {
+      auto r = mcts.search(*s, *evaluator);
+      trace.push_back(r.action);
+      trace.insert(trace.end(), r.visits.begin(), r.visits.end());
+      s->apply_action(r.action);
+    }
+    return trace;
+  };
+  auto first = run_game();
+  REQUIRE(first.size() > 12);
+  REQUIRE(run_game() == first);
+  c.seed = 43;
+  REQUIRE(run_game() != first);
+}
+
+TEST_CASE("mcts: visits, targets and tree reuse", "[mcts]") {
+  auto game = make_game("connect_four");
+  auto s = game->new_initial_state();
+  auto evaluator = make_hash_random_evaluator(1);
+  SearchConfig c;
+  c.playouts = 300;
+  c.leaves_per_batch = 8;
+  Mcts mcts(c);
+  auto r = mcts.search(*s, *evaluator);
+  REQUIRE(std::accumulate(r.visits.begin(), r.visits.end(), 0) == r.root_visits - 1);
+  REQUIRE(r.root_visits == 300);
+  REQUIRE(std::abs(std::accumulate(r.policy_target.begin(), r.policy_target.end(), 0.0) - 1) <
+          1e-5);
+  REQUIRE(s->is_legal(r.action));
+  for (Action a = 0; a < game->num_actions(); ++a) {
+    if (!s->is_legal(a)) REQUIRE(r.visits[a] == 0);
+  }
+  // Play the chosen move and a reply that the tree has explored: the subtree is kept.
+  s->apply_action(r.action);
+  s->apply_action(s->legal_actions().front());
+  mcts.set_root(*s);
+  REQUIRE(mcts.tree_size() > 1);
+  auto r2 = mcts.search(*s, *evaluator);
+  REQUIRE(r2.root_visits > 300);
+}
+
+TEST_CASE("mcts: a tree of terminal paths returns from gather in bounded work", "[mcts]") {
+  // A tic-tac-toe position with one empty cell: every playout ends in a terminal state, so no
+  // leaf ever reaches the evaluator. gather must still return (time limits and stop requests are
+  // checked between calls) instead of running all of a huge playout target in one call.
+  std::function<std::unique_ptr<State>(State&)> find_last_move = [&](State& s) {
+    std::unique_ptr<State> found;
+    if (s.is_terminal()) return found;
+    if (s.legal_actions().size() == 1) return s.clone();
+    for (Action a : s.legal_actions()) {
+      s.apply_action(a);
+      found = find_last_move(s);
+      s.undo_action();
+      if (found) break;
+    }
+    return found;
+  };
+  auto start = make_game("tictactoe")->new_initial_state();
+  auto s = find_last_move(*start);
+  REQUIRE(s);
+  auto evaluator = make_hash_random_evaluator(1);
+  SearchConfig c;
+  c.playouts = 100000000;
+  Mcts mcts(c);
+  mcts.set_root(*s);
+  auto batch = evaluator->new_batch();
+  REQUIRE(mcts.gather(*batch) == 1);  // the root itself
+  batch->compute();
+  mcts.backup(*batch);
+  batch = evaluator->new_batch();
+  REQUIRE(mcts.gather(*batch) == 0);
+  REQUIRE(mcts.playouts_done() == 1 + Mcts::kMaxTerminalBackupsPerGather);
+  REQUIRE_FALSE(mcts.done());
+}
+
+TEST_CASE("mcts: forced playouts prune the policy target", "[mcts]") {
+  auto s = make_game("go(size=5)")->new_initial_state();
+  auto evaluator = make_hash_random_evaluator(5);
+  SearchConfig c;
+  c.playouts = 400;
+  c.forced_playouts = true;
+  Mcts mcts(c);
+  auto r = mcts.search(*s, *evaluator);
+  double total = std::accumulate(r.policy_target.begin(), r.policy_target.end(), 0.0);
+  REQUIRE(std::abs(total - 1) < 1e-5);
+  int pruned = 0;
+  for (size_t a = 0; a < r.visits.size(); ++a) {
+    double raw = static_cast<double>(r.visits[a]) / (r.root_visits - 1);
+    if (r.policy_target[a] < raw - 1e-6) ++pruned;
+  }
+  REQUIRE(pruned > 0);
+  REQUIRE(r.policy_target[r.action] >=
+          *std::max_element(r.policy_target.begin(), r.policy_target.end()) - 1e-6);
+}
+
+TEST_CASE("mcts: gumbel root finds tic-tac-toe wins with few playouts", "[mcts]") {
+  auto s = play("tictactoe", {"A3", "B3", "A2", "C1"});
+  SearchConfig c = rollout_config(64, 3);
+  c.gumbel = true;
+  c.gumbel_m = 4;
+  c.root_noise = true;
+  Mcts mcts(c);
+  auto evaluator = make_caching_evaluator(make_rollout_evaluator(16, 2), 1000);
+  auto r = mcts.search(*s, *evaluator);
+  require_winning_move(*s, r.action, 9);
+  double total = std::accumulate(r.policy_target.begin(), r.policy_target.end(), 0.0);
+  REQUIRE(std::abs(total - 1) < 1e-5);
+  REQUIRE(r.policy_target[r.action] ==
+          *std::max_element(r.policy_target.begin(), r.policy_target.end()));
+}
+
+TEST_CASE("evaluators: batched results equal one-at-a-time results", "[evaluator]") {
+  auto game = make_game("othello(size=6)");
+  Rng rng(3);
+  std::vector<std::unique_ptr<State>> states;
+  auto s = game->new_initial_state();
+  while (!s->is_terminal()) {
+    states.push_back(s->clone());
+    s->apply_action(s->sample_playout_action(rng));
+  }
+  std::shared_ptr<Evaluator> inner = make_hash_random_evaluator(77);
+  auto cached = make_caching_evaluator(inner, 16);
+  for (Evaluator* e : {inner.get(), cached.get()}) {
+    auto batch = e->new_batch();
+    for (const auto& st : states) batch->add(*st);
+    batch->compute();
+    for (size_t i = 0; i < states.size(); ++i) {
+      auto single = inner->new_batch();
+      single->add(*states[i]);
+      single->compute();
+      REQUIRE(batch->value(static_cast<int>(i)) == single->value(0));
+      for (int a = 0; a < game->num_actions(); ++a) {
+        REQUIRE(batch->policy(static_cast<int>(i))[a] == single->policy(0)[a]);
+        if (!states[i]->is_legal(a)) REQUIRE(single->policy(0)[a] == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("mcts(playouts=1000) beats random in >= 95% of connect four games", "[mcts]") {
+  auto game = make_game("connect_four");
+  auto mcts = make_agent("mcts(playouts=1000)", *game, 3);
+  auto random = make_agent("random", *game, 4);
+  auto summary = play_match(*game, {mcts.get(), random.get()}, 60, nullptr);
+  INFO("wins " << summary.tallies[0].wins << " draws " << summary.tallies[0].draws);
+  REQUIRE(summary.tallies[0].wins >= 57);
+}
+
+TEST_CASE("search config: JSON round trip and clear errors", "[mcts][config]") {
+  auto j = nlohmann::json::parse(R"({"playouts": 64, "gumbel": true, "c_puct": 2.5, "seed": 9})");
+  SearchConfig c = search_config_from_json(j);
+  REQUIRE(c.playouts == 64);
+  REQUIRE(c.gumbel);
+  REQUIRE(search_config_from_json(search_config_to_json(c)).c_puct == 2.5);
+  using Catch::Matchers::Contains;
+  REQUIRE_THROWS_WITH(search_config_from_json(nlohmann::json::parse(R"({"c_pucct": 1})")),
+                      Contains("unknown key 'c_pucct'") && Contains("c_puct"));
+  REQUIRE_THROWS_WITH(search_config_from_json(nlohmann::json::parse(R"({"playouts": 0})")),
+                      Contains("playouts"));
+  REQUIRE_THROWS_WITH(search_config_from_json(nlohmann::json::parse(R"({"playouts": 1.5})")),
+                      Contains("wrong type"));
+  // Found by fuzzing: a boolean field used to be range-checked as a number and threw a JSON
+  // type error instead of being accepted.
+  REQUIRE(search_config_from_json(nlohmann::json::parse(R"({"root_noise": true})")).root_noise);
+  REQUIRE_THROWS_WITH(search_config_from_json(nlohmann::json::parse(R"({"root_noise": 1})")),
+                      Contains("wrong type"));
+}

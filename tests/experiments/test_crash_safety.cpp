@@ -1,0 +1,272 @@
+// Crash safety of the long-running commands: `tenuki train` and `tenuki tournament` are killed
+// with SIGKILL at random moments; every file they leave must be whole, the next run must resume,
+// and the work lost is measured (at most one checkpoint interval, or the games in progress).
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "agents/net/checkpoint.h"
+#include "envs/util/random.h"
+#include "envs/util/remove_tree.h"
+#include "envs/util/subprocess.h"
+#include "tests/experiments/cli_test_helpers.h"
+#include "tests/support/test_files.h"
+
+using namespace tenuki;
+using tenuki::test::read_json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temp_dir(const std::string& name) {
+  auto path =
+      fs::temp_directory_path() / ("tenuki_crash_" + name + "_" + std::to_string(::getpid()));
+  remove_tree(path);
+  fs::create_directories(path);
+  return path.string();
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Runs `command` in a shell and SIGKILLs it after `seconds`; returns true when it was still
+// running (a real kill), false when it had already finished.
+bool run_and_kill(const std::string& command, double seconds) {
+  Subprocess child =
+      Subprocess::shell(command, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!child.is_alive()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const bool alive = child.is_alive();
+  child.kill();
+  return alive;
+}
+
+// Every line but possibly the last (cut by the kill) is a JSON object; returns the parsed ones.
+std::vector<nlohmann::json> json_lines(const std::string& path, bool allow_cut_last) {
+  std::vector<nlohmann::json> out;
+  auto lines = lines_of(path);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto j = nlohmann::json::parse(lines[i], nullptr, false);
+    if (j.is_discarded()) {
+      INFO(path << " line " << i + 1 << ": " << lines[i]);
+      REQUIRE((allow_cut_last && i + 1 == lines.size()));
+      continue;
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "crash safety: tenuki train killed at random moments resumes losing at most one "
+    "checkpoint interval",
+    "[crash][slow]") {
+  const std::string dir = temp_dir("train");
+  const std::string config = dir + "/ttt.json";
+  const int kCheckpointEvery = 20, kBudgetSteps = 400;
+  std::ofstream(config) << R"({
+    "game": "tictactoe", "seed": 5,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
+    "selfplay": {"workers": 1, "games_per_worker": 16, "chunk_games": 20},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 2000, "min_positions": 40},
+    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 20,
+                 "metrics_every": 1, "publish_every": 2, "progress_seconds": 0},
+    "evaluation": {"every_steps": 1000, "games": 2, "agents": ["random"]},
+    "budget": {"steps": 400}
+  })";
+  const std::string run = dir + "/run";
+  const std::string command =
+      std::string(TENUKI_BINARY) + " train " + config + " --out " + run + " > " + dir + "/log 2>&1";
+  Rng rng(2026);
+  int kills = 0;
+  int64_t worst_lost = 0;
+  for (int attempt = 0; attempt < 8 && kills < 4; ++attempt) {
+    if (!run_and_kill(command, 0.5 + 2.0 * rng.uniform())) break;  // finished before the kill
+    ++kills;
+    // Every file left behind is whole: state, config, checkpoints, records.
+    REQUIRE_NOTHROW(read_json(run + "/config.json"));
+    int64_t resume_step = 0;
+    if (fs::exists(run + "/state.json")) {
+      resume_step = read_json(run + "/state.json").at("step").get<int64_t>();
+    }
+    for (const auto& entry : fs::directory_iterator(run + "/checkpoints")) {
+      if (entry.path().extension() != ".ckpt") continue;  // a temporary file cut by the kill
+      CheckpointMeta meta;
+      REQUIRE_NOTHROW(load_checkpoint(entry.path().string(), {}, &meta));
+    }
+    for (const auto& entry : fs::directory_iterator(run + "/games")) {
+      if (entry.path().extension() == ".jsonl") json_lines(entry.path().string(), false);
+    }
+    int64_t reached = 0;
+    for (const auto& j : json_lines(run + "/metrics.jsonl", true)) {
+      if (j.contains("step")) reached = std::max<int64_t>(reached, j["step"].get<int64_t>());
+    }
+    const int64_t lost = std::max<int64_t>(0, reached - resume_step);
+    worst_lost = std::max(worst_lost, lost);
+    std::cout << "train kill " << kills << ": reached step " << reached << ", resumes at step "
+              << resume_step << ", lost " << lost << " steps\n";
+    CHECK(lost <= kCheckpointEvery);
+  }
+  // The last run goes to the end of the budget.
+  REQUIRE(std::system(command.c_str()) == 0);
+  CHECK(read_json(run + "/state.json").at("step").get<int64_t>() == kBudgetSteps);
+  std::cout << "train: " << kills << " kills, at most " << worst_lost
+            << " steps lost (checkpoint every " << kCheckpointEvery << ")\n";
+  CHECK(kills >= 2);
+  remove_tree(dir);
+}
+
+TEST_CASE("crash safety: tenuki tournament killed at random moments loses only games in progress",
+          "[crash][slow]") {
+  const std::string dir = temp_dir("tournament");
+  const std::string out = dir + "/t";
+  const int kGames = 60, kConcurrency = 2;
+  // MCTS(16000) keeps the 60 games busy for well over the kill window (0.5-3 s) even on a fast
+  // idle machine (with 2000 playouts an idle run finished 59 games before the first kill).
+  const std::string command = std::string(TENUKI_BINARY) +
+                              " tournament connect_four --agents random,'mcts(playouts=16000)'"
+                              " --games-per-pair 60 --concurrency " +
+                              std::to_string(kConcurrency) + " --out " + out + " > " + dir +
+                              "/log 2>&1";
+  Rng rng(7);
+  int kills = 0;
+  for (int attempt = 0; attempt < 8 && kills < 4; ++attempt) {
+    size_t before =
+        fs::exists(out + "/games.jsonl") ? json_lines(out + "/games.jsonl", true).size() : 0;
+    if (!run_and_kill(command, 0.5 + 2.5 * rng.uniform())) break;
+    ++kills;
+    auto games = json_lines(out + "/games.jsonl", true);
+    std::set<int> seen;
+    for (const auto& g : games) REQUIRE(seen.insert(g.at("index").get<int>()).second);
+    // Finished games are appended at once, so a kill loses only the kConcurrency games running.
+    std::cout << "tournament kill " << kills << ": " << games.size() << " games kept (" << before
+              << " before this run)\n";
+  }
+  REQUIRE(std::system(command.c_str()) == 0);
+  auto games = json_lines(out + "/games.jsonl", false);
+  std::set<int> seen;
+  for (const auto& g : games) REQUIRE(seen.insert(g.at("index").get<int>()).second);
+  REQUIRE(static_cast<int>(seen.size()) == kGames);
+  REQUIRE(*seen.rbegin() == kGames - 1);
+  REQUIRE_NOTHROW(read_json(out + "/ratings.json"));
+  std::cout << "tournament: " << kills << " kills, every game exactly once at the end\n";
+  CHECK(kills >= 2);
+  remove_tree(dir);
+}
+
+namespace {
+
+// Reads the child's output until a line contains `text` (true) or `seconds` pass / it ends.
+bool wait_for_line(Subprocess& child, const std::string& text, double seconds, std::string* log) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  std::string line;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto status = child.read_line(&line, std::chrono::milliseconds(200));
+    if (status == Subprocess::ReadStatus::kEof) return false;
+    if (status == Subprocess::ReadStatus::kLine) {
+      *log += line + "\n";
+      if (line.find(text) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+// Sends SIGINT and returns the seconds until the child exited (reading its output meanwhile).
+double interrupt_and_time(Subprocess& child, std::string* log) {
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(::kill(child.pid(), SIGINT) == 0);
+  std::string line;
+  while (child.is_alive()) {
+    if (child.read_line(&line, std::chrono::milliseconds(50)) == Subprocess::ReadStatus::kLine) {
+      *log += line + "\n";
+    }
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(60)) break;
+  }
+  while (child.read_line(&line, std::chrono::milliseconds(50)) == Subprocess::ReadStatus::kLine) {
+    *log += line + "\n";
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation", "[crash]") {
+  const std::string dir = temp_dir("sigint");
+  const std::string config = dir + "/go5.json";
+  // The reference agent is slow on purpose: one evaluation lasts minutes.
+  std::ofstream(config) << R"J({
+    "game": "go(size=5,komi=0.5)", "seed": 9,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
+    "selfplay": {"workers": 1, "games_per_worker": 16, "chunk_games": 20},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 5000, "min_positions": 50},
+    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 50,
+                 "metrics_every": 5, "publish_every": 5, "progress_seconds": 1},
+    "evaluation": {"every_steps": 6, "games": 20, "agents": ["mcts(playouts=20000)"],
+                   "search": {"playouts": 8}},
+    "budget": {"steps": 100000}
+  })J";
+  const std::string run = dir + "/run";
+  const std::vector<std::string> argv = {TENUKI_BINARY, "train", config, "--out", run};
+  auto check_stopped_cleanly = [&](Subprocess& child, double seconds, const std::string& log) {
+    INFO(log);
+    CHECK(seconds < 5.0);
+    REQUIRE(WIFEXITED(child.exit_status()));
+    CHECK(WEXITSTATUS(child.exit_status()) == 0);
+    CHECK(log.find("abandoned") != std::string::npos);
+    const auto state = read_json(run + "/state.json");
+    const std::string ckpt = run + "/" + state.at("latest_checkpoint").get<std::string>();
+    CheckpointMeta meta;
+    REQUIRE_NOTHROW(load_checkpoint(ckpt, {}, &meta));
+    CHECK(meta.training_step == state.at("step").get<int64_t>());
+    return state.at("step").get<int64_t>();
+  };
+
+  // 1. During the step-0 evaluation of a fresh run.
+  std::string log;
+  int64_t stopped_at = 0;
+  {
+    Subprocess child(argv, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
+    REQUIRE(wait_for_line(child, "eval step 0: started", 120, &log));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const double seconds = interrupt_and_time(child, &log);
+    std::cout << "SIGINT during the step-0 evaluation: stopped in " << seconds << " s\n";
+    stopped_at = check_stopped_cleanly(child, seconds, log);
+  }
+  // 2. During a later evaluation of the resumed run.
+  log.clear();
+  {
+    Subprocess child(argv, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
+    REQUIRE(wait_for_line(child, "resuming at step", 120, &log));
+    REQUIRE(wait_for_line(child, ": started", 180, &log));
+    const std::string started = log.substr(log.rfind("eval step "));
+    const int64_t eval_step = std::stoll(started.substr(10));
+    CHECK(eval_step > stopped_at);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const double seconds = interrupt_and_time(child, &log);
+    std::cout << "SIGINT during the evaluation at step " << eval_step << ": stopped in " << seconds
+              << " s\n";
+    CHECK(check_stopped_cleanly(child, seconds, log) >= eval_step);
+  }
+  remove_tree(dir);
+}
