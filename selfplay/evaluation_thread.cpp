@@ -102,9 +102,8 @@ void EvaluationThread::serve() {
           continue;
         }
         r.update(next.context);
-        r["type"] = "eval";
         r["eval_seconds"] = std::round(seconds * 10) / 10;
-        dir_.append_metrics(r);
+        dir_.append_metrics(MetricType::kEval, r);
         line << "  vs " << r.value("opponent", "?") << " " << std::fixed << std::setprecision(2)
              << r.value("win_rate", 0.0);
         if (r.contains("failed_pairs")) {

@@ -157,8 +157,9 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("steps", &c.budget.steps, 0, 9.0e15);
     r.number("minutes", &c.budget.minutes, 0, 1e9);
     r.integer("evaluations", &c.budget.evaluations, 0, 9.0e15);
-    r.choice("milestone_unit", &c.budget.milestone_unit,
-             {"evaluations", "games", "steps", "minutes"});
+    std::string milestone_unit = budget_unit_name(c.budget.milestone_unit);
+    r.choice("milestone_unit", &milestone_unit, budget_unit_names());
+    c.budget.milestone_unit = parse_budget_unit(milestone_unit);
     r.number("milestone_every", &c.budget.milestone_every, 0, 9.0e15);
     r.finish();
   }
@@ -241,7 +242,7 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                  {"steps", c.budget.steps},
                  {"minutes", c.budget.minutes},
                  {"evaluations", c.budget.evaluations},
-                 {"milestone_unit", c.budget.milestone_unit},
+                 {"milestone_unit", budget_unit_name(c.budget.milestone_unit)},
                  {"milestone_every", c.budget.milestone_every}};
   if (c.transfer.given()) {
     j["transfer"] = {{"from", c.transfer.from},
@@ -253,11 +254,17 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
   return j;
 }
 
-double BudgetConfig::limit(const std::string& unit) const {
-  if (unit == "evaluations") return static_cast<double>(evaluations);
-  if (unit == "games") return static_cast<double>(games);
-  if (unit == "steps") return static_cast<double>(steps);
-  if (unit == "minutes") return minutes;
+double BudgetConfig::limit(BudgetUnit unit) const {
+  switch (unit) {
+    case BudgetUnit::kEvaluations:
+      return static_cast<double>(evaluations);
+    case BudgetUnit::kGames:
+      return static_cast<double>(games);
+    case BudgetUnit::kSteps:
+      return static_cast<double>(steps);
+    case BudgetUnit::kMinutes:
+      return minutes;
+  }
   return 0;
 }
 

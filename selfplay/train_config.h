@@ -24,6 +24,7 @@
 #include "agents/net/network.h"
 #include "agents/search/search_config.h"
 #include "envs/util/json_reader.h"
+#include "selfplay/run/run_folder.h"
 
 namespace tenuki {
 
@@ -119,11 +120,11 @@ struct BudgetConfig {
   int64_t steps = 0;
   double minutes = 0;
   int64_t evaluations = 0;  // network evaluations (positions) requested by self-play
-  std::string milestone_unit = "evaluations";  // evaluations | games | steps | minutes
+  BudgetUnit milestone_unit = BudgetUnit::kEvaluations;
   double milestone_every = 0;
   bool any() const { return games > 0 || steps > 0 || minutes > 0 || evaluations > 0; }
   // The budget on `unit`'s axis (0 = none).
-  double limit(const std::string& unit) const;
+  double limit(BudgetUnit unit) const;
 };
 
 // Starting from a network trained on another game or size (transfer/, `tenuki transfer`): the

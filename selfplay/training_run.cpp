@@ -169,17 +169,24 @@ int64_t TrainingLoop::evaluations_now() const {
   return evaluations_base_ + (d_.evaluator.stats().positions - evaluator_base_);
 }
 
-double TrainingLoop::unit_count(const std::string& unit, double wall_seconds) const {
-  if (unit == "evaluations") return static_cast<double>(evaluations_now());
-  if (unit == "games") return static_cast<double>(d_.records.games());
-  if (unit == "steps") return static_cast<double>(d_.trainer.steps());
-  return wall_seconds / 60;  // minutes
+double TrainingLoop::unit_count(BudgetUnit unit, double wall_seconds) const {
+  switch (unit) {
+    case BudgetUnit::kEvaluations:
+      return static_cast<double>(evaluations_now());
+    case BudgetUnit::kGames:
+      return static_cast<double>(d_.records.games());
+    case BudgetUnit::kSteps:
+      return static_cast<double>(d_.trainer.steps());
+    case BudgetUnit::kMinutes:
+      break;
+  }
+  return wall_seconds / 60;
 }
 
 void TrainingLoop::write_milestone(const RunState& state, double x, double actual) {
   std::error_code ec;
   fs::create_directories(d_.dir.file("milestones"), ec);
-  const std::string& unit = d_.config.budget.milestone_unit;
+  const BudgetUnit unit = d_.config.budget.milestone_unit;
   const std::string name = milestone_checkpoint_name(unit, x);
   CheckpointMeta meta;
   meta.game_spec = d_.game->spec();
@@ -190,15 +197,14 @@ void TrainingLoop::write_milestone(const RunState& state, double x, double actua
       state.latest_checkpoint.empty() ? first_parent_ : d_.dir.file(state.latest_checkpoint);
   meta.derivation = state.latest_checkpoint.empty() ? first_derivation_ : "continued";
   save_checkpoint(d_.dir.file(name), d_.trainer.net(), meta);
-  d_.dir.append_metrics({{"type", "milestone"},
-                         {"unit", unit},
-                         {"x", x},
-                         {"actual", actual},
-                         {"checkpoint", name},
-                         {"step", state.step},
-                         {"games", d_.records.games()},
-                         {"evaluations", state.evaluations},
-                         {"wall_s", round_to(state.wall_seconds, 1e2)}});
+  d_.dir.append_metrics(MetricType::kMilestone, {{"unit", budget_unit_name(unit)},
+                                                 {"x", x},
+                                                 {"actual", actual},
+                                                 {"checkpoint", name},
+                                                 {"step", state.step},
+                                                 {"games", d_.records.games()},
+                                                 {"evaluations", state.evaluations},
+                                                 {"wall_s", round_to(state.wall_seconds, 1e2)}});
 }
 
 void TrainingLoop::queue_evaluation(const RunState& state) {
@@ -380,7 +386,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     queue_evaluation(state);
   }
   // Milestones: the starting net, then every milestone_every units (the last one at the budget).
-  const std::string& milestone_unit = c.budget.milestone_unit;
+  const BudgetUnit milestone_unit = c.budget.milestone_unit;
   const double milestone_every = selfplay_only ? 0.0 : c.budget.milestone_every;
   auto next_milestone_after = [&](double count) {
     double next = (std::floor(count / milestone_every + 1e-9) + 1) * milestone_every;
@@ -453,7 +459,6 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     if (state.step % c.loop.metrics_every == 0) {
       nlohmann::json j;
       const double n = std::max(1, metrics_window.n);
-      j["type"] = "train";
       j["step"] = state.step;
       j["games"] = d_.records.games();
       j["positions"] = d_.rate.generated();
@@ -468,7 +473,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       j["lr"] = metrics_window.lr;
       j["buffer_size"] = d_.buffer.size();
       rates(metrics_window, j);
-      d_.dir.append_metrics(j);
+      d_.dir.append_metrics(MetricType::kTrain, j);
       metrics_window = open_window();
     }
     if (state.step % c.loop.checkpoint_every == 0) {
@@ -512,13 +517,12 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     print_evaluations();
   }
   nlohmann::json j;
-  j["type"] = "summary";
   j["step"] = state.step;
   j["games"] = d_.records.games();
   j["evaluations"] = state.evaluations;
   j["wall_s"] = round_to(state.wall_seconds, 1e2);
   rates(session_window, j);  // this session's averages
-  d_.dir.append_metrics(j);
+  d_.dir.append_metrics(MetricType::kSummary, j);
   {
     std::lock_guard<std::mutex> lock(error_mutex);
     if (worker_error) std::rethrow_exception(worker_error);

@@ -112,7 +112,7 @@ class TrainingLoop {
   // Network evaluations over all sessions (self-play's batching service).
   int64_t evaluations_now() const;
   // The count on a budget axis (evaluations, games, steps, minutes).
-  double unit_count(const std::string& unit, double wall_seconds) const;
+  double unit_count(BudgetUnit unit, double wall_seconds) const;
   // Snapshots the net and queues its evaluation (no-op without a hook).
   void queue_evaluation(const RunState& state);
 

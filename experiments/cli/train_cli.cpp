@@ -155,13 +155,12 @@ void refill_replay_buffer(const RunDirectory& dir, int64_t window, ReplayBuffer&
 }
 
 // Prints the start-up dtype measurement ("  dtype auto: float32 N/s bfloat16 M/s -> chosen")
-// and returns it as a {"type":"dtype"} metrics line.
+// and returns its fields for the metrics line.
 nlohmann::json report_dtype_choice(const std::string& setting, const DeviceOptions& chosen,
                                    int batch, const std::vector<DtypeTiming>& timings,
                                    std::ostream& out) {
   out << "  dtype " << setting << ":";
-  nlohmann::json line = {{"type", "dtype"},
-                         {"setting", setting},
+  nlohmann::json line = {{"setting", setting},
                          {"chosen", net_dtype_name(chosen.dtype)},
                          {"batch", batch},
                          {"device", chosen.device}};
@@ -416,7 +415,7 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (!timings.empty()) {
     const nlohmann::json line =
         report_dtype_choice(config.inference.dtype, infer_options, nominal_batch, timings, out);
-    if (!selfplay_only) dir.append_metrics(line);
+    if (!selfplay_only) dir.append_metrics(MetricType::kDtype, line);
   }
   if (resuming) {
     out << "  resuming at step " << state.step << ", " << state.games << " games, buffer "

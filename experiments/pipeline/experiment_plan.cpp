@@ -50,15 +50,21 @@ std::string net_agent_spec(const ExperimentSpec& spec, const std::string& checkp
   return "net(model=" + checkpoint + ",visits=" + std::to_string(spec.eval_visits) + ")";
 }
 
+// A training config's "budget": `amount` of `unit`, milestones every `milestone_every`.
+nlohmann::json budget_section(BudgetUnit unit, double amount, double milestone_every) {
+  return {
+      {budget_unit_name(unit), unit == BudgetUnit::kMinutes ? nlohmann::json(amount)
+                                                            : nlohmann::json(std::llround(amount))},
+      {"milestone_unit", budget_unit_name(unit)},
+      {"milestone_every", milestone_every}};
+}
+
 nlohmann::json arm_training_config(const ExperimentSpec& spec, const TargetSpec& target,
                                    const ArmSpec& arm, int seed) {
   nlohmann::json c = target.config;
   c["seed"] = seed;
   c.erase("evaluation");  // the experiment evaluates the milestones itself
-  c["budget"] = {{spec.unit, spec.unit == "minutes" ? nlohmann::json(spec.amount)
-                                                    : nlohmann::json(std::llround(spec.amount))},
-                 {"milestone_unit", spec.unit},
-                 {"milestone_every", spec.eval_every}};
+  c["budget"] = budget_section(spec.unit, spec.amount, spec.eval_every);
   if (c.contains("training")) c["training"].erase("init_checkpoint");
   if (!arm.is_scratch) {
     c.erase("network");  // the source's architecture, as the transplant builds it
@@ -82,11 +88,7 @@ std::vector<Stage> plan_experiment(const ExperimentSpec& spec) {
       s.kind = StageKind::kSourceTrain;
       nlohmann::json c = spec.source.config;
       c.erase("evaluation");
-      c["budget"] = {
-          {spec.unit, spec.unit == "minutes" ? nlohmann::json(spec.source.budget)
-                                             : nlohmann::json(std::llround(spec.source.budget))},
-          {"milestone_unit", spec.unit},
-          {"milestone_every", spec.source.budget}};
+      c["budget"] = budget_section(spec.unit, spec.source.budget, spec.source.budget);
       s.files = {{"source/config.json", c.dump(2) + "\n"}};
       s.argv = {"train", "source/config.json", "--out", "source/run"};
       s.metrics_file = "source/run/metrics.jsonl";

@@ -12,6 +12,7 @@
 #include "experiments/pipeline/experiment_plan.h"
 #include "experiments/pipeline/experiment_runner.h"
 #include "experiments/report/experiment_report.h"
+#include "selfplay/run/run_folder.h"
 #include "transfer/metrics.h"
 
 namespace tenuki {
@@ -50,23 +51,13 @@ std::map<std::string, int> index_of(const std::vector<std::string>& agents) {
 }
 
 // Train lines of a metrics.jsonl as report points (x on the experiment's unit).
-nlohmann::json train_points(const std::string& path, const std::string& unit) {
+nlohmann::json train_points(const std::string& path, BudgetUnit unit) {
   nlohmann::json points = nlohmann::json::array();
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("\"type\":\"train\"") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const std::exception&) {
-      continue;
-    }
-    double x = 0;
-    if (unit == "evaluations") x = j.value("evaluations", 0.0);
-    if (unit == "games") x = j.value("games", 0.0);
-    if (unit == "steps") x = j.value("step", 0.0);
-    if (unit == "minutes") x = j.value("wall_s", 0.0) / 60;
-    nlohmann::json p = {{"x", x}};
+  if (!std::filesystem::exists(path)) return points;
+  for (const MetricLine& line : read_metric_lines(path).lines) {
+    if (line.type != MetricType::kTrain) continue;
+    const nlohmann::json& j = line.fields;
+    nlohmann::json p = {{"x", units_on_metric_line(unit, j)}};
     for (const char* key : {"step", "loss", "policy_loss", "value_loss", "games_per_s",
                             "evals_per_s", "mean_batch", "mean_game_length"}) {
       if (j.contains(key)) p[key] = j[key];
@@ -100,7 +91,7 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
   results["name"] = spec.name;
   const nlohmann::json version = read_json_or_null(path("version.json"));
   results["version"] = version.is_object() ? version.value("tenuki", "unknown") : "unknown";
-  results["unit"] = spec.unit;
+  results["unit"] = budget_unit_name(spec.unit);
   // Counted without the report stage, so that the report reads the same while it is written
   // and afterwards.
   size_t stages_total = 0, stages_done = 0;

@@ -22,6 +22,7 @@
 #include "envs/util/input_error.h"
 #include "envs/util/text.h"
 #include "experiments/pipeline/experiment_results.h"
+#include "selfplay/run/run_folder.h"
 
 namespace tenuki {
 namespace {
@@ -118,13 +119,6 @@ std::map<std::string, double> read_done(const std::string& run_dir) {
 }
 
 // The unit's key in a metrics line.
-const char* unit_key(const std::string& unit) {
-  if (unit == "evaluations") return "evaluations";
-  if (unit == "games") return "games";
-  if (unit == "steps") return "step";
-  return "wall_s";
-}
-
 void copy_source(const ExperimentSpec& spec, const std::string& run_dir) {
   std::error_code ec;
   fs::create_directories(run_dir + "/source", ec);
@@ -165,27 +159,21 @@ ExperimentSpec read_run_spec(const std::string& run_dir) {
   }
 }
 
-double training_progress(const std::string& run_dir, const Stage& stage, const std::string& unit) {
+double training_progress(const std::string& run_dir, const Stage& stage, BudgetUnit unit) {
   if (stage.metrics_file.empty() || stage.units_total <= 0) return 0;
-  std::ifstream in(run_dir + "/" + stage.metrics_file, std::ios::binary);
-  if (!in) return 0;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(std::max<std::streamoff>(0, size - 8192));
+  const std::string path = run_dir + "/" + stage.metrics_file;
+  if (!std::filesystem::exists(path)) return 0;
   double value = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("\"type\":\"train\"") == std::string::npos &&
-        line.find("\"type\":\"milestone\"") == std::string::npos) {
-      continue;
+  try {
+    // The last 8 KiB hold the newest lines; a line cut by the window or by a write in progress
+    // is skipped by the reader.
+    for (const MetricLine& line : read_metric_lines(path, 8192).lines) {
+      if (line.type == MetricType::kTrain || line.type == MetricType::kMilestone) {
+        value = std::max(value, units_on_metric_line(unit, line.fields));
+      }
     }
-    try {
-      const auto j = nlohmann::json::parse(line);
-      double v = j.value(unit_key(unit), 0.0);
-      if (unit == "minutes") v /= 60;
-      value = std::max(value, v);
-    } catch (const std::exception&) {
-      // a line cut by the 8 KiB window or a write in progress
-    }
+  } catch (const InputError&) {
+    return 0;  // removed between the check and the read
   }
   return std::min(1.0, value / stage.units_total);
 }
@@ -204,8 +192,8 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
 
   if (o.dry_run) {
     out << "experiment " << spec.name << ": " << stages.size() << " stages, budget "
-        << format_units(spec.amount) << " " << spec.unit << " per arm, " << spec.seeds
-        << " seed(s), milestones every " << format_units(spec.eval_every) << "\n";
+        << format_units(spec.amount) << " " << budget_unit_name(spec.unit) << " per arm, "
+        << spec.seeds << " seed(s), milestones every " << format_units(spec.eval_every) << "\n";
     if (!spec.description.empty()) out << spec.description << "\n";
     for (const auto& s : stages) {
       out << "  " << std::left << std::setw(34) << s.id << std::right << std::setw(9)
@@ -219,7 +207,8 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
       out << "\n";
     }
     out << "estimated total: " << format_duration(total_estimate) << " with 1 job (at "
-        << spec.units_per_second << " " << spec.unit << "/s and " << spec.seconds_per_game
+        << spec.units_per_second << " " << budget_unit_name(spec.unit) << "/s and "
+        << spec.seconds_per_game
         << " s per evaluation game; set \"estimate\" in the spec for this machine)\n";
     return 0;
   }

@@ -42,7 +42,7 @@ std::set<std::string> done_stages(const std::string& run_dir);
 // Throws InputError.
 ExperimentSpec read_run_spec(const std::string& run_dir);
 // A training stage's progress in [0, 1] from its metrics file (0 when not started).
-double training_progress(const std::string& run_dir, const Stage& stage, const std::string& unit);
+double training_progress(const std::string& run_dir, const Stage& stage, BudgetUnit unit);
 
 // `tenuki experiment status DIR`: every stage with done / running / pending and percent, and
 // whether a runner holds the folder now.

@@ -132,7 +132,9 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
   if (!root.has("budget")) fail("budget", "is required ({\"unit\": ..., \"amount\": N})");
   spec_section([&] {
     JsonObjectReader r(root.at("budget"), "budget");
-    r.choice("unit", &s.unit, {"evaluations", "games", "steps", "minutes"});
+    std::string unit = budget_unit_name(s.unit);
+    r.choice("unit", &unit, budget_unit_names());
+    s.unit = parse_budget_unit(unit);
     if (!r.has("amount")) JsonObjectReader::fail("budget.amount", "is required");
     r.number("amount", &s.amount, 0, 9e15);
     r.boolean("charge_source", &s.charge_source);
@@ -153,8 +155,8 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
   });
   if (!(s.eval_every > 0) || s.eval_every > s.amount) {
     fail("evaluation.every", "must be in (0, budget.amount]: an evaluation every " +
-                                 std::to_string(s.eval_every) + " " + s.unit + " of " +
-                                 std::to_string(s.amount) + " is impossible");
+                                 std::to_string(s.eval_every) + " " + budget_unit_name(s.unit) +
+                                 " of " + std::to_string(s.amount) + " is impossible");
   }
   if (s.amount / s.eval_every > 1000) {
     fail("evaluation.every", "gives more than 1000 evaluations per arm; choose a larger step");
@@ -188,10 +190,10 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
   if (s.final_games_per_pair % 2) fail("final.games_per_pair", "must be even");
   if (s.cka_positions == 1) fail("cka.positions", "must be 0 (no CKA) or at least 2");
   if (s.units_per_second <= 0) {
-    s.units_per_second = s.unit == "evaluations" ? 4000
-                         : s.unit == "games"     ? 2
-                         : s.unit == "steps"     ? 3
-                                                 : 1.0 / 60;
+    s.units_per_second = s.unit == BudgetUnit::kEvaluations ? 4000
+                         : s.unit == BudgetUnit::kGames     ? 2
+                         : s.unit == BudgetUnit::kSteps     ? 3
+                                                            : 1.0 / 60;
   }
 
   // Source.
@@ -213,7 +215,8 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
       r.finish();
     });
     if (s.source.train) {
-      if (!(s.source.budget > 0)) fail("source.budget", "must be > 0 (in " + s.unit + ")");
+      if (!(s.source.budget > 0))
+        fail("source.budget", "must be > 0 (in " + budget_unit_name(s.unit) + ")");
       s.source.config =
           training_config("source.config", source.at("config"), base_dir, "", &s.source.game);
       s.source.cost = s.source.budget;
@@ -351,7 +354,8 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   j["name"] = s.name;
   if (!s.description.empty()) j["description"] = s.description;
   j["seeds"] = s.seeds;
-  j["budget"] = {{"unit", s.unit}, {"amount", s.amount}, {"charge_source", s.charge_source}};
+  j["budget"] = {
+      {"unit", budget_unit_name(s.unit)}, {"amount", s.amount}, {"charge_source", s.charge_source}};
   j["evaluation"] = {{"every", s.eval_every},    {"games", s.eval_games},
                      {"visits", s.eval_visits},  {"pool_games", s.pool_games},
                      {"threshold", s.threshold}, {"opening_plies", s.opening_plies}};

@@ -64,23 +64,23 @@ struct ExperimentSpec {
   bool has_source = false;
   SourceSpec source;
   std::vector<TargetSpec> targets;
-  int seeds = 3;                     // seeds 1..seeds per arm
-  std::string unit = "evaluations";  // evaluations | games | steps | minutes
-  double amount = 0;                 // the budget of every arm, in `unit`
-  bool charge_source = false;        // transfer curves shifted by the source's cost
-  double eval_every = 0;             // milestones every this many units
-  int eval_games = 8;                // per pool agent and milestone (even)
-  int eval_visits = 32;              // the net's search playouts in evaluations and the final
-  int pool_games = 8;                // per pool pairing in the pool's calibration (even)
-  int opening_plies = 0;             // random opening plies of every tournament game (the two
-                                     // games of a colour-swapped pair share it), for diversity
-                                     // against deterministic engines
-  double threshold = 0.6;            // win rate for "time to threshold"
-  int final_games_per_pair = 4;      // final tournament (even)
-  int cka_positions = 256;           // 0: no CKA
-  int tournament_concurrency = 1;    // games in parallel in each tournament
-  double units_per_second = 0;       // --dry-run and ETA estimate of training speed
-  double seconds_per_game = 1.5;     // and of evaluation games
+  int seeds = 3;  // seeds 1..seeds per arm
+  BudgetUnit unit = BudgetUnit::kEvaluations;
+  double amount = 0;               // the budget of every arm, in `unit`
+  bool charge_source = false;      // transfer curves shifted by the source's cost
+  double eval_every = 0;           // milestones every this many units
+  int eval_games = 8;              // per pool agent and milestone (even)
+  int eval_visits = 32;            // the net's search playouts in evaluations and the final
+  int pool_games = 8;              // per pool pairing in the pool's calibration (even)
+  int opening_plies = 0;           // random opening plies of every tournament game (the two
+                                   // games of a colour-swapped pair share it), for diversity
+                                   // against deterministic engines
+  double threshold = 0.6;          // win rate for "time to threshold"
+  int final_games_per_pair = 4;    // final tournament (even)
+  int cka_positions = 256;         // 0: no CKA
+  int tournament_concurrency = 1;  // games in parallel in each tournament
+  double units_per_second = 0;     // --dry-run and ETA estimate of training speed
+  double seconds_per_game = 1.5;   // and of evaluation games
 
   // The milestones of every arm: 0, every, 2 every, ..., amount.
   std::vector<double> milestones() const;

@@ -10,6 +10,7 @@
 
 #include "envs/util/input_error.h"
 #include "experiments/report/plots.h"
+#include "selfplay/run/run_folder.h"
 
 namespace tenuki {
 namespace {
@@ -29,23 +30,27 @@ struct RunMetrics {
 };
 
 RunMetrics read_metrics(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read " + path);
+  MetricLines read = read_metric_lines(path);
   RunMetrics m;
-  std::string line;
-  while (std::getline(in, line)) {
-    ++m.lines;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      m.unreadable_lines.push_back(m.lines);
-      continue;
+  m.lines = read.line_count;
+  m.unreadable_lines = std::move(read.unreadable_lines);
+  for (MetricLine& line : read.lines) {
+    switch (line.type) {
+      case MetricType::kTrain:
+        m.train.push_back(std::move(line.fields));
+        break;
+      case MetricType::kEval:
+        m.eval.push_back(std::move(line.fields));
+        break;
+      case MetricType::kDtype:
+        m.dtype.push_back(std::move(line.fields));
+        break;
+      case MetricType::kSummary:
+        m.summary.push_back(std::move(line.fields));
+        break;
+      case MetricType::kMilestone:
+        break;
     }
-    const std::string type = j.value("type", "");
-    if (type == "train") m.train.push_back(std::move(j));
-    if (type == "eval") m.eval.push_back(std::move(j));
-    if (type == "dtype") m.dtype.push_back(std::move(j));
-    if (type == "summary") m.summary.push_back(std::move(j));
   }
   return m;
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "envs/util/atomic_file.h"
+#include "envs/util/input_error.h"
 
 namespace tenuki {
 namespace fs = std::filesystem;
@@ -72,10 +73,11 @@ void RunDirectory::write_state(const RunState& state) const {
   write_file_atomically(file("state.json"), run_state_to_json(state).dump(2) + "\n");
 }
 
-void RunDirectory::append_metrics(const nlohmann::json& line) {
+void RunDirectory::append_metrics(MetricType type, nlohmann::json fields) {
+  fields["type"] = metric_type_name(type);
   std::lock_guard<std::mutex> lock(metrics_mutex_);
   std::ofstream out(file("metrics.jsonl"), std::ios::app);
-  out << line.dump() << "\n";
+  out << fields.dump() << "\n";
 }
 
 std::vector<std::string> RunDirectory::record_chunks() const {
@@ -100,8 +102,79 @@ std::string format_units(double x) {
   return text;
 }
 
-std::string milestone_checkpoint_name(const std::string& unit, double x) {
-  return "milestones/" + unit + "_" + format_units(x) + ".ckpt";
+std::string milestone_checkpoint_name(BudgetUnit unit, double x) {
+  return "milestones/" + budget_unit_name(unit) + "_" + format_units(x) + ".ckpt";
+}
+
+const std::vector<std::string>& budget_unit_names() {
+  static const std::vector<std::string> names = {"evaluations", "games", "steps", "minutes"};
+  return names;
+}
+
+const std::string& budget_unit_name(BudgetUnit unit) {
+  return budget_unit_names()[static_cast<size_t>(unit)];
+}
+
+BudgetUnit parse_budget_unit(const std::string& name) {
+  const auto& names = budget_unit_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<BudgetUnit>(i);
+  }
+  throw InputError("unknown budget unit '" + name + "'; units: evaluations, games, steps, minutes");
+}
+
+const std::string& metric_type_name(MetricType type) {
+  static const std::vector<std::string> names = {"train", "eval", "dtype", "milestone", "summary"};
+  return names[static_cast<size_t>(type)];
+}
+
+double units_on_metric_line(BudgetUnit unit, const nlohmann::json& line) {
+  switch (unit) {
+    case BudgetUnit::kEvaluations:
+      return line.value("evaluations", 0.0);
+    case BudgetUnit::kGames:
+      return line.value("games", 0.0);
+    case BudgetUnit::kSteps:
+      return line.value("step", 0.0);
+    case BudgetUnit::kMinutes:
+      return line.value("wall_s", 0.0) / 60;
+  }
+  return 0;
+}
+
+MetricLines read_metric_lines(const std::string& path, int64_t tail_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read " + path);
+  MetricLines m;
+  std::string line;
+  if (tail_bytes > 0) {
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size > tail_bytes) {
+      in.seekg(size - tail_bytes);
+      std::getline(in, line);  // the rest of a line that starts before the window
+    } else {
+      in.seekg(0);
+    }
+  }
+  while (std::getline(in, line)) {
+    ++m.line_count;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      m.unreadable_lines.push_back(m.line_count);
+      continue;
+    }
+    const std::string type = j.value("type", "");
+    for (MetricType t : {MetricType::kTrain, MetricType::kEval, MetricType::kDtype,
+                         MetricType::kMilestone, MetricType::kSummary}) {
+      if (type == metric_type_name(t)) {
+        m.lines.push_back({t, std::move(j), m.line_count});
+        break;
+      }
+    }
+  }
+  return m;
 }
 
 }  // namespace tenuki

@@ -5,7 +5,7 @@
 // Layout:
 //   config.json        the resolved TrainConfig
 //   state.json         RunState of the last checkpoint (written atomically)
-//   metrics.jsonl      one JSON object per line: {"type":"train",...} and {"type":"eval",...}
+//   metrics.jsonl      one JSON object per line, its "type" a MetricType (below)
 //   checkpoints/step_NNNNNNNN.ckpt   network checkpoints (agents/net/checkpoint.h)
 //   milestones/UNIT_X.ckpt           the net at budget milestones (BudgetConfig)
 //   optimizer.pt       optimiser state of the latest checkpoint (LibTorch archive)
@@ -18,6 +18,45 @@
 #include <vector>
 
 namespace tenuki {
+
+// The axis a budget or a milestone counts on. Its name ("evaluations", ...) is what configs,
+// specs, file names and metrics lines hold.
+enum class BudgetUnit { kEvaluations, kGames, kSteps, kMinutes };
+const std::vector<std::string>& budget_unit_names();  // in enum order
+const std::string& budget_unit_name(BudgetUnit unit);
+// Throws InputError naming the valid names.
+BudgetUnit parse_budget_unit(const std::string& name);
+
+// The kinds of metrics.jsonl lines, each written by one place of the training run.
+enum class MetricType {
+  kTrain,      // losses, rates and counters every metrics_every steps
+  kEval,       // one evaluation round against the reference agents
+  kDtype,      // the start-up inference dtype measurement
+  kMilestone,  // a milestone checkpoint was saved
+  kSummary,    // the end of a session
+};
+const std::string& metric_type_name(MetricType type);
+
+// The count of `unit` on a train or milestone line ("evaluations", "games", "step", "wall_s" in
+// minutes); 0 when the line lacks it.
+double units_on_metric_line(BudgetUnit unit, const nlohmann::json& line);
+
+// One line of metrics.jsonl.
+struct MetricLine {
+  MetricType type;
+  nlohmann::json fields;  // the whole object, "type" included
+  int line_number = 0;    // 1-based
+};
+struct MetricLines {
+  std::vector<MetricLine> lines;      // lines of a known type, in file order
+  std::vector<int> unreadable_lines;  // 1-based numbers of lines that are not a JSON object
+  int line_count = 0;                 // lines read (blank ones included)
+};
+// The one reader of metrics.jsonl. Lines that do not parse (a line cut by a stop, a write in
+// progress) are counted, not fatal; lines of unknown types are skipped. With tail_bytes > 0 only
+// the file's last tail_bytes are read (the first, partial line is then skipped). Throws
+// InputError when `path` cannot be opened.
+MetricLines read_metric_lines(const std::string& path, int64_t tail_bytes = 0);
 
 // Counters that survive a stop; written with every checkpoint.
 struct RunState {
@@ -45,7 +84,8 @@ class RunDirectory {
   bool has_state() const;
   RunState read_state() const;
   void write_state(const RunState& state) const;
-  void append_metrics(const nlohmann::json& line);
+  // The one writer of metrics.jsonl: `fields` (an object) with "type" set to `type`.
+  void append_metrics(MetricType type, nlohmann::json fields);
   // Record chunk files, oldest first (full paths).
   std::vector<std::string> record_chunks() const;
 
@@ -57,6 +97,6 @@ class RunDirectory {
 // A budget count as it appears in file names: an integer when it is one, else 3 decimals.
 std::string format_units(double x);
 // The milestone checkpoint's path relative to the run directory: "milestones/<unit>_<x>.ckpt".
-std::string milestone_checkpoint_name(const std::string& unit, double x);
+std::string milestone_checkpoint_name(BudgetUnit unit, double x);
 
 }  // namespace tenuki
