@@ -218,6 +218,179 @@ void TrainingLoop::queue_evaluation(const RunState& state) {
   evaluations_->queue(std::move(job), std::move(context));
 }
 
+namespace {
+
+// The self-play workers of one session, each on a thread of a Boost.Asio pool, until stop().
+// The destructor stops and joins them too, so an exception in the loop never leaves a worker
+// running. The first exception a worker throws stops all of them and is kept for the loop.
+class SelfPlayWorkerPool {
+ public:
+  SelfPlayWorkerPool(const LoopDependencies& d, int64_t games_before)
+      : rate_(d.rate), pool_(static_cast<size_t>(d.config.selfplay.workers)) {
+    const TrainConfig& c = d.config;
+    RecordWriter& records = d.records;
+    for (int w = 0; w < c.selfplay.workers; ++w) {
+      SelfPlayWorkerOptions options;
+      options.games = c.selfplay.games_per_worker;
+      options.max_moves = c.selfplay.max_moves;
+      options.seed = c.seed * 1000003ull + static_cast<uint64_t>(games_before) * 31 + w + 1;
+      workers_.push_back(std::make_unique<SelfPlayWorker>(
+          d.game, c.search, options, d.evaluator, d.rate,
+          [&records](SelfPlayRecord&& r) { records.add(std::move(r)); }));
+    }
+    for (auto& worker : workers_) {
+      boost::asio::post(pool_, [this, w = worker.get()] {
+        try {
+          w->run(stop_);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mutex_);
+          if (!error_) error_ = std::current_exception();
+          stop_ = true;
+        }
+      });
+    }
+  }
+  ~SelfPlayWorkerPool() { stop(); }
+  SelfPlayWorkerPool(const SelfPlayWorkerPool&) = delete;
+  SelfPlayWorkerPool& operator=(const SelfPlayWorkerPool&) = delete;
+
+  // Tells the workers to stop (they finish their current lock-step iteration) and joins them.
+  void stop() {
+    stop_ = true;
+    rate_.stop();
+    if (!joined_) pool_.join();
+    joined_ = true;
+  }
+  // True once stop() was called or a worker failed.
+  bool stopping() const { return stop_.load(); }
+  bool failed() const {
+    std::lock_guard<std::mutex> lock(error_mutex_);
+    return static_cast<bool>(error_);
+  }
+  void rethrow_if_failed() const {
+    std::lock_guard<std::mutex> lock(error_mutex_);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  RateController& rate_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex error_mutex_;
+  std::exception_ptr error_;
+  std::vector<std::unique_ptr<SelfPlayWorker>> workers_;  // outlive the pool's threads
+  boost::asio::thread_pool pool_;
+  bool joined_ = false;
+};
+
+}  // namespace
+
+void TrainingLoop::Window::add(const TrainStepStats& s) {
+  loss += s.loss;
+  policy += s.policy_loss;
+  value += s.value_loss;
+  ownership += s.ownership_loss;
+  entropy += s.policy_entropy;
+  lr = s.lr;
+  n += 1;
+}
+
+TrainingLoop::Window TrainingLoop::open_window() const {
+  Window w;
+  w.time = Clock::now();
+  w.games = d_.records.games();
+  w.shape = d_.records.shape();
+  w.eval = d_.evaluator.stats();
+  w.steps = d_.trainer.steps();
+  return w;
+}
+
+void TrainingLoop::add_rates(const Window& w, nlohmann::json& j) const {
+  const double dt = std::max(1e-9, std::chrono::duration<double>(Clock::now() - w.time).count());
+  const BatchingStats now = d_.evaluator.stats();
+  const double evals = static_cast<double>(now.positions - w.eval.positions);
+  const double forwards = static_cast<double>(now.forwards - w.eval.forwards);
+  j["games_per_s"] = round_to((d_.records.games() - w.games) / dt, 1e3);
+  j["evals_per_s"] = round_to(evals / dt, 1e1);
+  j["mean_batch"] = round_to(forwards > 0 ? evals / forwards : 0.0, 1e2);
+  j["steps_per_s"] = round_to((d_.trainer.steps() - w.steps) / dt, 1e3);
+  j["raw_evals_per_s"] = round_to(raw_throughput_, 1e1);
+  j["raw_batch"] = raw_batch_;
+  j["batching_efficiency"] =
+      raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e3) : 0.0;
+  j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e3);
+  // The shape of the games finished in the window.
+  const GameShape shape = d_.records.shape();
+  const double games = static_cast<double>(shape.games - w.shape.games);
+  const double moves = static_cast<double>(shape.moves - w.shape.moves);
+  j["mean_game_length"] = round_to(games > 0 ? moves / games : 0.0, 1e1);
+  j["pass_share"] = round_to(moves > 0 ? (shape.passes - w.shape.passes) / moves : 0.0, 1e3);
+  j["first_player_win_rate"] = round_to(
+      games > 0 ? (shape.first_player_wins - w.shape.first_player_wins) / games : 0.0, 1e3);
+  j["draw_rate"] = round_to(games > 0 ? (shape.draws - w.shape.draws) / games : 0.0, 1e3);
+}
+
+nlohmann::json TrainingLoop::train_metrics(const Window& w, int64_t step,
+                                           double wall_seconds) const {
+  nlohmann::json j;
+  const double n = std::max(1, w.n);
+  j["step"] = step;
+  j["games"] = d_.records.games();
+  j["positions"] = d_.rate.generated();
+  j["samples"] = d_.rate.consumed();
+  j["evaluations"] = evaluations_now();
+  j["wall_s"] = round_to(wall_seconds, 1e2);
+  j["loss"] = w.loss / n;
+  j["policy_loss"] = w.policy / n;
+  j["value_loss"] = w.value / n;
+  j["ownership_loss"] = w.ownership / n;
+  j["policy_entropy"] = w.entropy / n;
+  j["lr"] = w.lr;
+  j["buffer_size"] = d_.buffer.size();
+  add_rates(w, j);
+  return j;
+}
+
+void TrainingLoop::print_progress(const Window& w, double wall_seconds,
+                                  const std::string& eta) const {
+  nlohmann::json j;
+  add_rates(w, j);
+  std::ostringstream line;
+  line << std::fixed << "step " << d_.trainer.steps() << "  games " << d_.records.games() << " ("
+       << std::setprecision(1) << j["games_per_s"].get<double>() << "/s)  evals "
+       << std::setprecision(0) << j["evals_per_s"].get<double>() << "/s  batch "
+       << std::setprecision(1) << j["mean_batch"].get<double>() << "  eff " << std::setprecision(2)
+       << j["batching_efficiency"].get<double>() << "  buffer " << d_.buffer.size() << "  length "
+       << std::setprecision(1) << j["mean_game_length"].get<double>() << " (pass "
+       << std::setprecision(0) << 100 * j["pass_share"].get<double>() << "%, first player wins "
+       << 100 * j["first_player_win_rate"].get<double>() << "%)";
+  if (w.n > 0) line << "  loss " << std::setprecision(3) << w.loss / w.n;
+  line << "  wall " << format_duration(wall_seconds) << eta;
+  d_.log << line.str() << std::endl;
+}
+
+double TrainingLoop::budget_fraction(double wall_seconds, bool selfplay_only) const {
+  const BudgetConfig& b = d_.config.budget;
+  double f = 0;
+  if (b.steps > 0 && !selfplay_only) {
+    f = std::max(f, static_cast<double>(d_.trainer.steps()) / b.steps);
+  }
+  if (b.games > 0) f = std::max(f, static_cast<double>(d_.records.games()) / b.games);
+  if (b.minutes > 0) f = std::max(f, wall_seconds / (b.minutes * 60));
+  if (b.evaluations > 0) {
+    f = std::max(f, static_cast<double>(evaluations_now()) / b.evaluations);
+  }
+  return f;
+}
+
+bool TrainingLoop::budget_reached(double wall_seconds, bool selfplay_only) const {
+  const BudgetConfig& b = d_.config.budget;
+  if (b.steps > 0 && !selfplay_only && d_.trainer.steps() >= b.steps) return true;
+  if (b.games > 0 && d_.records.games() >= b.games) return true;
+  if (b.minutes > 0 && wall_seconds >= b.minutes * 60) return true;
+  if (b.evaluations > 0 && evaluations_now() >= b.evaluations) return true;
+  return false;
+}
+
 RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool selfplay_only) {
   const TrainConfig& c = d_.config;
   const auto session_start = Clock::now();
@@ -231,138 +404,19 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   d_.rate.set_unlimited(selfplay_only);
   d_.trainer.set_steps(state.step);
 
-  // Self-play workers.
-  std::atomic<bool> workers_stop{false};
-  std::mutex error_mutex;
-  std::exception_ptr worker_error;
-  std::vector<std::unique_ptr<SelfPlayWorker>> workers;
-  for (int w = 0; w < c.selfplay.workers; ++w) {
-    SelfPlayWorkerOptions options;
-    options.games = c.selfplay.games_per_worker;
-    options.max_moves = c.selfplay.max_moves;
-    options.seed = c.seed * 1000003ull + static_cast<uint64_t>(state.games) * 31 + w + 1;
-    workers.push_back(std::make_unique<SelfPlayWorker>(
-        d_.game, c.search, options, d_.evaluator, d_.rate,
-        [this](SelfPlayRecord&& r) { d_.records.add(std::move(r)); }));
-  }
-  boost::asio::thread_pool pool(static_cast<size_t>(c.selfplay.workers));
-  // Declared after the pool so that, on an exception, the workers are told to stop before the
-  // pool's destructor joins them.
-  struct StopWorkers {
-    std::atomic<bool>& flag;
-    RateController& rate;
-    ~StopWorkers() {
-      flag = true;
-      rate.stop();
-    }
-  } stop_workers{workers_stop, d_.rate};
-  for (auto& worker : workers) {
-    boost::asio::post(pool, [&, w = worker.get()] {
-      try {
-        w->run(workers_stop);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!worker_error) worker_error = std::current_exception();
-        workers_stop = true;
-      }
-    });
-  }
+  SelfPlayWorkerPool workers(d_, state.games);
 
-  // Window accumulators for metrics and progress.
-  struct Window {
-    Clock::time_point time;
-    int64_t games = 0;
-    GameShape shape;
-    BatchingStats eval;
-    int64_t steps = 0;
-    double loss = 0, policy = 0, value = 0, ownership = 0, entropy = 0, lr = 0;
-    int n = 0;
-  };
-  auto open_window = [&] {
-    Window w;
-    w.time = Clock::now();
-    w.games = d_.records.games();
-    w.shape = d_.records.shape();
-    w.eval = d_.evaluator.stats();
-    w.steps = d_.trainer.steps();
-    return w;
-  };
   const Window session_window = open_window();
   Window metrics_window = session_window, progress_window = session_window;
-  auto rates = [&](const Window& w, nlohmann::json& j) {
-    const double dt = std::max(1e-9, std::chrono::duration<double>(Clock::now() - w.time).count());
-    const BatchingStats now = d_.evaluator.stats();
-    const double evals = static_cast<double>(now.positions - w.eval.positions);
-    const double forwards = static_cast<double>(now.forwards - w.eval.forwards);
-    j["games_per_s"] = round_to((d_.records.games() - w.games) / dt, 1e3);
-    j["evals_per_s"] = round_to(evals / dt, 1e1);
-    j["mean_batch"] = round_to(forwards > 0 ? evals / forwards : 0.0, 1e2);
-    j["steps_per_s"] = round_to((d_.trainer.steps() - w.steps) / dt, 1e3);
-    j["raw_evals_per_s"] = round_to(raw_throughput_, 1e1);
-    j["raw_batch"] = raw_batch_;
-    j["batching_efficiency"] =
-        raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e3) : 0.0;
-    j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e3);
-    // The shape of the games finished in the window.
-    const GameShape shape = d_.records.shape();
-    const double games = static_cast<double>(shape.games - w.shape.games);
-    const double moves = static_cast<double>(shape.moves - w.shape.moves);
-    j["mean_game_length"] = round_to(games > 0 ? moves / games : 0.0, 1e1);
-    j["pass_share"] = round_to(moves > 0 ? (shape.passes - w.shape.passes) / moves : 0.0, 1e3);
-    j["first_player_win_rate"] = round_to(
-        games > 0 ? (shape.first_player_wins - w.shape.first_player_wins) / games : 0.0, 1e3);
-    j["draw_rate"] = round_to(games > 0 ? (shape.draws - w.shape.draws) / games : 0.0, 1e3);
-  };
-  auto budget_fraction = [&] {
-    double f = 0;
-    if (c.budget.steps > 0 && !selfplay_only) {
-      f = std::max(f, static_cast<double>(d_.trainer.steps()) / c.budget.steps);
-    }
-    if (c.budget.games > 0)
-      f = std::max(f, static_cast<double>(d_.records.games()) / c.budget.games);
-    if (c.budget.minutes > 0) f = std::max(f, wall() / (c.budget.minutes * 60));
-    if (c.budget.evaluations > 0) {
-      f = std::max(f, static_cast<double>(evaluations_now()) / c.budget.evaluations);
-    }
-    return f;
-  };
   // ETA from this session's pace towards the budget.
-  const double budget_at_start = budget_fraction();
+  const double budget_at_start = budget_fraction(wall(), selfplay_only);
   const auto eta_suffix = [&]() -> std::string {
-    const double f = budget_fraction();
+    const double f = budget_fraction(wall(), selfplay_only);
     const double elapsed = std::chrono::duration<double>(Clock::now() - session_start).count();
     if (!(f > budget_at_start) || f >= 1) return "";
     return "  " + std::to_string(static_cast<int>(f * 100)) + "% ETA " +
            format_duration((1 - f) * elapsed / (f - budget_at_start));
   };
-  auto progress = [&] {
-    nlohmann::json j;
-    rates(progress_window, j);
-    std::ostringstream line;
-    line << std::fixed << "step " << d_.trainer.steps() << "  games " << d_.records.games() << " ("
-         << std::setprecision(1) << j["games_per_s"].get<double>() << "/s)  evals "
-         << std::setprecision(0) << j["evals_per_s"].get<double>() << "/s  batch "
-         << std::setprecision(1) << j["mean_batch"].get<double>() << "  eff "
-         << std::setprecision(2) << j["batching_efficiency"].get<double>() << "  buffer "
-         << d_.buffer.size() << "  length " << std::setprecision(1)
-         << j["mean_game_length"].get<double>() << " (pass " << std::setprecision(0)
-         << 100 * j["pass_share"].get<double>() << "%, first player wins "
-         << 100 * j["first_player_win_rate"].get<double>() << "%)";
-    if (progress_window.n > 0) {
-      line << "  loss " << std::setprecision(3) << progress_window.loss / progress_window.n;
-    }
-    line << "  wall " << format_duration(wall()) << eta_suffix();
-    d_.log << line.str() << std::endl;
-  };
-
-  auto budget_reached = [&] {
-    if (c.budget.steps > 0 && !selfplay_only && d_.trainer.steps() >= c.budget.steps) return true;
-    if (c.budget.games > 0 && d_.records.games() >= c.budget.games) return true;
-    if (c.budget.minutes > 0 && wall() >= c.budget.minutes * 60) return true;
-    if (c.budget.evaluations > 0 && evaluations_now() >= c.budget.evaluations) return true;
-    return false;
-  };
-
   // Evaluations run beside self-play and training; destroyed (abandoning what is left) before
   // the workers stop.
   std::unique_ptr<EvaluationThread> evaluations;
@@ -417,7 +471,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   const double eval_interval = c.evaluation.every_minutes * 60;
   double next_timed_eval =
       eval_interval > 0 ? (std::floor(wall() / eval_interval) + 1) * eval_interval : 0;
-  while (!stop.load() && !workers_stop.load() && !budget_reached()) {
+  while (!stop.load() && !workers.stopping() && !budget_reached(wall(), selfplay_only)) {
     print_evaluations();
     if (eval_interval > 0 && !selfplay_only && wall() >= next_timed_eval) {
       state.step = d_.trainer.steps();
@@ -428,7 +482,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     if (c.loop.progress_seconds > 0 &&
         std::chrono::duration<double>(Clock::now() - last_progress).count() >=
             c.loop.progress_seconds) {
-      progress();
+      print_progress(progress_window, wall(), eta_suffix());
       last_progress = Clock::now();
       progress_window = open_window();
     }
@@ -446,34 +500,11 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
     TrainStepStats s = d_.trainer.step(batch);
     d_.rate.add_consumed(b);
     state.step = d_.trainer.steps();
-    for (Window* w : {&metrics_window, &progress_window}) {
-      w->loss += s.loss;
-      w->policy += s.policy_loss;
-      w->value += s.value_loss;
-      w->ownership += s.ownership_loss;
-      w->entropy += s.policy_entropy;
-      w->lr = s.lr;
-      w->n += 1;
-    }
+    metrics_window.add(s);
+    progress_window.add(s);
     if (state.step % c.loop.publish_every == 0) d_.evaluator.publish_weights(d_.trainer.net());
     if (state.step % c.loop.metrics_every == 0) {
-      nlohmann::json j;
-      const double n = std::max(1, metrics_window.n);
-      j["step"] = state.step;
-      j["games"] = d_.records.games();
-      j["positions"] = d_.rate.generated();
-      j["samples"] = d_.rate.consumed();
-      j["evaluations"] = evaluations_now();
-      j["wall_s"] = round_to(wall(), 1e2);
-      j["loss"] = metrics_window.loss / n;
-      j["policy_loss"] = metrics_window.policy / n;
-      j["value_loss"] = metrics_window.value / n;
-      j["ownership_loss"] = metrics_window.ownership / n;
-      j["policy_entropy"] = metrics_window.entropy / n;
-      j["lr"] = metrics_window.lr;
-      j["buffer_size"] = d_.buffer.size();
-      rates(metrics_window, j);
-      d_.dir.append_metrics(MetricType::kTrain, j);
+      d_.dir.append_metrics(MetricType::kTrain, train_metrics(metrics_window, state.step, wall()));
       metrics_window = open_window();
     }
     if (state.step % c.loop.checkpoint_every == 0) {
@@ -484,23 +515,17 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       state.wall_seconds = wall();
       queue_evaluation(state);
     }
-    if (milestone_due() && !budget_reached()) reach_milestone();
+    if (milestone_due() && !budget_reached(wall(), selfplay_only)) reach_milestone();
   }
   // A signal abandons the evaluations at once; then the workers stop (they finish their current
   // lock-step iteration) and everything is saved.
   if (stop.load() && evaluations) evaluations->shut_down();
-  workers_stop = true;
-  d_.rate.stop();
-  pool.join();
+  workers.stop();
   d_.log << (stop.load() ? "stopping: " : "finished: ") << "step " << d_.trainer.steps()
          << ", games " << d_.records.games() << std::endl;
   state.step = d_.trainer.steps();
   state.wall_seconds = wall();
-  const bool worker_failed = [&] {
-    std::lock_guard<std::mutex> lock(error_mutex);
-    return static_cast<bool>(worker_error);
-  }();
-  if (!stop.load() && !worker_failed && milestone_due()) {
+  if (!stop.load() && !workers.failed() && milestone_due()) {
     reach_milestone();  // the budget's milestone
   } else if (!selfplay_only) {
     write_checkpoint(state);
@@ -521,12 +546,9 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   j["games"] = d_.records.games();
   j["evaluations"] = state.evaluations;
   j["wall_s"] = round_to(state.wall_seconds, 1e2);
-  rates(session_window, j);  // this session's averages
+  add_rates(session_window, j);  // this session's averages
   d_.dir.append_metrics(MetricType::kSummary, j);
-  {
-    std::lock_guard<std::mutex> lock(error_mutex);
-    if (worker_error) std::rethrow_exception(worker_error);
-  }
+  workers.rethrow_if_failed();
   return state;
 }
 

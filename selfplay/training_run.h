@@ -5,6 +5,7 @@
 //
 // The run directory is selfplay/run/run_folder.h.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -106,6 +107,27 @@ class TrainingLoop {
   RunState run(RunState start, const std::atomic<bool>& stop, bool selfplay_only = false);
 
  private:
+  // Counters at the start of a metrics or progress window, and the training losses summed since.
+  struct Window {
+    std::chrono::steady_clock::time_point time;
+    int64_t games = 0;
+    GameShape shape;
+    BatchingStats eval;
+    int64_t steps = 0;
+    double loss = 0, policy = 0, value = 0, ownership = 0, entropy = 0, lr = 0;
+    int n = 0;  // training steps summed
+    void add(const TrainStepStats& s);
+  };
+  Window open_window() const;
+  // Rates and game shape since `w` into `j` (games/s, evaluations/s, batching, lengths, ...).
+  void add_rates(const Window& w, nlohmann::json& j) const;
+  // The train metrics line of the window that ends now.
+  nlohmann::json train_metrics(const Window& w, int64_t step, double wall_seconds) const;
+  // One progress line to the log: rates since `w`, the loss, wall time and `eta`.
+  void print_progress(const Window& w, double wall_seconds, const std::string& eta) const;
+  // The largest share of any budget axis used so far (0 without a budget).
+  double budget_fraction(double wall_seconds, bool selfplay_only) const;
+  bool budget_reached(double wall_seconds, bool selfplay_only) const;
   void write_checkpoint(RunState& state);
   // Saves milestones/<unit>_<x>.ckpt atomically and appends a {"type":"milestone"} metrics line.
   void write_milestone(const RunState& state, double x, double actual);
