@@ -1,11 +1,6 @@
-// Tournament reports: the terminal table, ratings.json, crosstable.csv, and atomic file writes.
-#include <fcntl.h>
-#include <unistd.h>
-
+// Tournament reports: the terminal table, ratings.json and crosstable.csv.
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <iomanip>
 #include <numeric>
 #include <ostream>
