@@ -12,10 +12,17 @@
 // - asymptote            per curve the mean of its last `last_points` points, averaged per arm
 // - time to threshold    first x where the mean curve reaches `threshold` (linear crossing);
 //                        undefined when it never does; ratio t_T / t_S (< 1: transfer faster)
-// - verdict              on the area difference: "positive" when its 95% interval lies above 0,
-//                        "negative" (negative transfer) when it lies below 0, "none" otherwise.
-// Every number carries a bootstrap 95% percentile interval: seeds are resampled with replacement
-// within each arm (arms independent). "Total time" (source_cost > 0) charges the source's
+// - verdict              on the area difference, by Welch's t test on the per-seed areas:
+//                        "positive" / "negative" (negative transfer) when p <= 0.05 (the 95%
+//                        interval excludes 0; with several comparisons, Holm's adjusted p),
+//                        "none" otherwise, and "inconclusive (N seeds)" when an arm has fewer
+//                        than kMinimumSeeds seeds.
+// Jumpstart, areas, slopes and asymptotes are means of per-seed statistics, so their 95%
+// intervals are Student / Welch t intervals over seeds (method "t"): each seed's statistic is
+// computed from its measured, noisy curve, so the spread between seeds carries the evaluation
+// noise (k games per point) as well as the seed-to-seed spread. The ratios and the times to the
+// threshold are not means; they carry a percentile bootstrap over seeds (method "bootstrap",
+// descriptive: too narrow at a few seeds). "Total time" (source_cost > 0) charges the source's
 // training to the transfer arm: its curves are shifted right by source_cost before comparing.
 // No LibTorch. Thread-safe (no shared state).
 #include <cstdint>
@@ -37,7 +44,7 @@ struct MetricsOptions {
   double early_fraction = 0.2;      // (0, 1]
   int last_points = 3;              // >= 1
   double source_cost = 0;           // > 0: the "total time" variant
-  int bootstrap = 2000;             // resamples, >= 100
+  int bootstrap = 2000;             // resamples for the ratios and times: 0 (none) or >= 100
   uint64_t seed = 1;
 };
 
@@ -48,6 +55,21 @@ struct Estimate {
   bool defined = false;
   double value = 0, lo = 0, hi = 0;
   double defined_fraction = 0;
+  std::string method;  // "t" (Student / Welch over seeds) or "bootstrap" (percentile)
+};
+
+// The estimate `point` with the 2.5% and 97.5% percentiles of its bootstrap `samples` (NaN
+// samples, where the statistic was undefined, left out; no interval when none is left).
+Estimate percentile_estimate(double point, std::vector<double> samples);
+
+// Fewer seeds than this in an arm give the verdict "inconclusive (N seeds)".
+constexpr int kMinimumSeeds = 3;
+constexpr double kVerdictAlpha = 0.05;
+
+// One arm's statistics seed by seed, in the order of its curves; a time is NaN where the seed's
+// curve never reaches the threshold (or no threshold was set).
+struct PerSeedStats {
+  std::vector<double> start, area, early_slope, asymptote, time_to_threshold;
 };
 
 struct TransferMetrics {
@@ -59,7 +81,15 @@ struct TransferMetrics {
   Estimate slope_transfer, slope_scratch, slope_difference;
   Estimate asymptote_transfer, asymptote_scratch, asymptote_difference;
   Estimate time_transfer, time_scratch, time_ratio;
-  std::string verdict;  // positive | none | negative
+  Estimate mean_gap;  // area difference / (x1 - x0): the mean vertical gap over the range
+  PerSeedStats per_seed_transfer, per_seed_scratch;
+  double p_value = 0;           // Welch's two-sided p for the area difference (NaN: < 2 seeds)
+  double p_value_adjusted = 0;  // after Holm's correction (= p_value for a single comparison)
+  int comparisons = 1;          // tests in the Holm family
+  // Seeds per arm for 80% power at the observed area difference and per-seed spreads (0: none
+  // up to 1000, or no difference).
+  int seeds_needed = 0;
+  std::string verdict;  // positive | none | negative | inconclusive (N seeds)
   nlohmann::json to_json() const;
 };
 
@@ -68,6 +98,10 @@ struct TransferMetrics {
 TransferMetrics compute_transfer_metrics(const std::vector<Curve>& transfer,
                                          const std::vector<Curve>& scratch,
                                          const MetricsOptions& options);
+
+// Holm's correction over a family of comparisons (e.g. every comparison on one y in one
+// experiment): sets p_value_adjusted, comparisons and the verdicts.
+void adjust_for_multiple_comparisons(const std::vector<TransferMetrics*>& family);
 
 // Reads curves from JSON:
 //   {"axis": "steps", "threshold": 0.6, "source_cost": 2000,

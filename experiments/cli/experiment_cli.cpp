@@ -7,6 +7,7 @@
 
 #include "experiments/cli/build_info.h"
 #include "experiments/cli/stop_signals.h"
+#include "experiments/pipeline/experiment_power.h"
 #include "experiments/pipeline/experiment_results.h"
 #include "experiments/pipeline/experiment_runner.h"
 
@@ -39,13 +40,31 @@ int cmd_run(const Args& args, std::ostream& out, std::ostream& err) {
   return run_experiment(o, out, err);
 }
 
+int cmd_power(const Args& args, std::ostream& out) {
+  if (args.positional().size() != 1) {
+    throw UsageError(
+        "usage: tenuki experiment power DIR [--mean-gap G | --area-difference D] [--y win_rate|elo]"
+        " [--power P] [--alpha A]");
+  }
+  PowerPlanOptions o;
+  o.power = args.get_double("power", 0.8, 0.01, 0.999);
+  o.alpha = args.get_double("alpha", 0.05, 1e-6, 0.5);
+  o.mean_gap = args.get_double("mean-gap", 0, 0, 1e12);
+  o.area_difference = args.get_double("area-difference", 0, 0, 1e18);
+  o.y = args.get("y", "win_rate");
+  if (o.y != "win_rate" && o.y != "elo") throw UsageError("--y must be win_rate or elo");
+  print_power_plan(args.positional()[0], o, out);
+  return 0;
+}
+
 }  // namespace
 
 int cmd_experiment(const Args& args, std::ostream& out, std::ostream& err) {
   const auto& words = args.positional();
-  if (words.empty()) throw UsageError("usage: tenuki experiment run|status|report ...");
+  if (words.empty()) throw UsageError("usage: tenuki experiment run|status|report|power ...");
   const Args rest = args.without_first_positional();
   if (words[0] == "run") return cmd_run(rest, out, err);
+  if (words[0] == "power") return cmd_power(rest, out);
   if (words[0] == "status" || words[0] == "report") {
     if (rest.positional().size() != 1) {
       throw UsageError("usage: tenuki experiment " + words[0] + " DIR");
@@ -58,7 +77,8 @@ int cmd_experiment(const Args& args, std::ostream& out, std::ostream& err) {
     }
     return 0;
   }
-  throw UsageError("unknown experiment command '" + words[0] + "'; use run, status or report");
+  throw UsageError("unknown experiment command '" + words[0] +
+                   "'; use run, status, report or power");
 }
 
 }  // namespace tenuki

@@ -46,6 +46,12 @@ std::string source_checkpoint_path(const ExperimentSpec& spec) {
   return "source/run/" + milestone_checkpoint_name(spec.unit, spec.source.budget);
 }
 
+std::string source_initial_checkpoint_path(const ExperimentSpec& spec) {
+  if (!spec.has_source) return "";
+  if (spec.source.train) return "source/run/" + milestone_checkpoint_name(spec.unit, 0);
+  return spec.source.initial_checkpoint.empty() ? "" : "source/initial.ckpt";
+}
+
 std::string net_agent_spec(const ExperimentSpec& spec, const std::string& checkpoint) {
   return "net(model=" + checkpoint + ",visits=" + std::to_string(spec.eval_visits) + ")";
 }
@@ -68,11 +74,12 @@ nlohmann::json arm_training_config(const ExperimentSpec& spec, const TargetSpec&
   if (c.contains("training")) c["training"].erase("init_checkpoint");
   if (!arm.is_scratch) {
     c.erase("network");  // the source's architecture, as the transplant builds it
-    c["transfer"] = {{"from", source_checkpoint_path(spec)},
-                     {"plan", arm.transfer.plan},
-                     {"game_planes", arm.transfer.game_planes},
-                     {"heads", arm.transfer.heads},
-                     {"search", arm.transfer.search}};
+    c["transfer"] = {
+        {"from", arm.control ? source_initial_checkpoint_path(spec) : source_checkpoint_path(spec)},
+        {"plan", arm.transfer.plan},
+        {"game_planes", arm.transfer.game_planes},
+        {"heads", arm.transfer.heads},
+        {"search", arm.transfer.search}};
   }
   return c;
 }

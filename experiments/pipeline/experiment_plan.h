@@ -6,7 +6,8 @@
 //
 // Run folder:
 //   experiment.json, version.json, stages.json (done stages), lock, logs/STAGE.log
-//   source/config.json, source/run/ (a `tenuki train` run) | source/source.ckpt (a given one)
+//   source/config.json, source/run/ (a `tenuki train` run) | source/source.ckpt (a given one,
+//                                                   with source/initial.ckpt for control arms)
 //   targets/T/pool.json, targets/T/pool/            reference pool round-robin (tournament)
 //   targets/T/ARM/sSEED/config.json, .../run/       the arm's training run; its milestones/ hold
 //                                                   the net at every evaluation point
@@ -53,6 +54,9 @@ std::string milestone_path(const ExperimentSpec& spec, const std::string& target
                            const std::string& arm, int seed, double x);
 // The source checkpoint every transfer arm starts from.
 std::string source_checkpoint_path(const ExperimentSpec& spec);
+// The source run's untrained (step 0) checkpoint, which control arms start from: the trained
+// source's milestone 0, or the folder's copy of source.initial_checkpoint ("" when none).
+std::string source_initial_checkpoint_path(const ExperimentSpec& spec);
 // The spec of the network agent that plays a checkpoint in evaluations and the final.
 std::string net_agent_spec(const ExperimentSpec& spec, const std::string& checkpoint);
 

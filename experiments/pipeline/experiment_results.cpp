@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "agents/net/checkpoint.h"
@@ -13,6 +15,7 @@
 #include "experiments/pipeline/experiment_runner.h"
 #include "experiments/report/experiment_report.h"
 #include "selfplay/run/run_folder.h"
+#include "transfer/aggregate.h"
 #include "transfer/metrics.h"
 
 namespace tenuki {
@@ -67,6 +70,42 @@ nlohmann::json train_points(const std::string& path, BudgetUnit unit) {
   return points;
 }
 
+struct ArmComparison {
+  const ArmSpec* arm;
+  const ArmSpec* versus;
+};
+
+// The comparisons of a target: every transfer arm, controls included, against the first scratch
+// arm; every trained-source arm against the control with the same transplant (plan, planes,
+// heads, search), else against the first control.
+std::vector<ArmComparison> arm_comparisons(const TargetSpec& target) {
+  const ArmSpec* scratch = nullptr;
+  const ArmSpec* first_control = nullptr;
+  for (const auto& arm : target.arms) {
+    if (arm.is_scratch && !scratch) scratch = &arm;
+    if (arm.control && !first_control) first_control = &arm;
+  }
+  auto same_transplant = [](const ArmSpec& a, const ArmSpec& b) {
+    return a.transfer.plan == b.transfer.plan && a.transfer.game_planes == b.transfer.game_planes &&
+           a.transfer.heads == b.transfer.heads && a.transfer.search == b.transfer.search;
+  };
+  std::vector<ArmComparison> comparisons;
+  for (const auto& arm : target.arms) {
+    if (arm.is_scratch) continue;
+    if (scratch) comparisons.push_back({&arm, scratch});
+    if (arm.control || !first_control) continue;
+    const ArmSpec* control = first_control;
+    for (const auto& other : target.arms) {
+      if (other.control && same_transplant(arm, other)) {
+        control = &other;
+        break;
+      }
+    }
+    comparisons.push_back({&arm, control});
+  }
+  return comparisons;
+}
+
 nlohmann::json read_json_or_null(const std::string& path) {
   std::ifstream in(path);
   if (!in) return nullptr;
@@ -77,6 +116,124 @@ nlohmann::json read_json_or_null(const std::string& path) {
   } catch (const std::exception&) {
     return nullptr;
   }
+}
+
+// One comparison's metrics on one y and one view, kept as numbers until Holm's correction.
+struct PendingMetrics {
+  size_t target = 0;     // index in results["targets"]
+  nlohmann::json entry;  // arm, versus, versus_kind, y, total_time, threshold (or error)
+  std::optional<transfer::TransferMetrics> metrics;
+};
+
+// Holm's correction within each family of comparisons (one y and one compute view, over every
+// target of the experiment), then every entry into its target's "metrics".
+void adjust_and_store_metrics(std::vector<PendingMetrics>* all, nlohmann::json* results) {
+  std::map<std::string, std::vector<transfer::TransferMetrics*>> families;
+  for (PendingMetrics& p : *all) {
+    if (!p.metrics) continue;
+    families[p.entry["y"].get<std::string>() + (p.entry["total_time"].get<bool>() ? "/total" : "")]
+        .push_back(&*p.metrics);
+  }
+  for (auto& [name, family] : families) transfer::adjust_for_multiple_comparisons(family);
+  for (PendingMetrics& p : *all) {
+    if (p.metrics) p.entry["result"] = p.metrics->to_json();
+    (*results)["targets"][p.target]["metrics"].push_back(std::move(p.entry));
+  }
+}
+
+// rliable aggregates of every transfer arm against scratch that appears in two or more targets:
+// normalised scores are the seeds' mean win rates against the target's pool over the compared
+// range (target compute only).
+nlohmann::json aggregates_across_targets(const nlohmann::json& results) {
+  std::map<std::pair<std::string, std::string>,
+           std::pair<transfer::ScoresByTarget, transfer::ScoresByTarget>>
+      scores;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> targets;
+  for (const auto& t : results["targets"]) {
+    for (const auto& m : t["metrics"]) {
+      if (m["y"] != "win_rate" || m["total_time"] == true || m["versus_kind"] != "scratch" ||
+          !m.contains("result")) {
+        continue;
+      }
+      const nlohmann::json& r = m["result"];
+      const double width = r["range"][1].get<double>() - r["range"][0].get<double>();
+      auto normalised = [&](const char* arm) {
+        std::vector<double> v;
+        for (const auto& area : r["per_seed"][arm]["area"]) v.push_back(area.get<double>() / width);
+        return v;
+      };
+      const auto key = std::make_pair(m["arm"].get<std::string>(), m["versus"].get<std::string>());
+      scores[key].first.push_back(normalised("transfer"));
+      scores[key].second.push_back(normalised("scratch"));
+      targets[key].push_back(t["name"].get<std::string>());
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [key, arms] : scores) {
+    if (arms.first.size() < 2) continue;
+    nlohmann::json a =
+        transfer::aggregate_to_json(transfer::aggregate_across_targets(arms.first, arms.second));
+    a["arm"] = key.first;
+    a["versus"] = key.second;
+    a["target_names"] = targets[key];
+    out.push_back(a);
+  }
+  return out;
+}
+
+// A JSON object as "a.b.c" -> value for every leaf.
+void flatten(const nlohmann::json& j, const std::string& prefix,
+             std::map<std::string, nlohmann::json>* out) {
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+    }
+  } else {
+    (*out)[prefix] = j;
+  }
+}
+
+// Everything besides the starting weights in which each arm's resolved training config (its
+// first seed's) differs from the first scratch arm's: search settings, learning rates, frozen
+// parts. Seeds and the transfer section itself are left out.
+nlohmann::json arm_differences(const std::string& run_dir, const TargetSpec& target) {
+  nlohmann::json out = nlohmann::json::array();
+  const ArmSpec* scratch = nullptr;
+  for (const auto& arm : target.arms) {
+    if (arm.is_scratch && !scratch) scratch = &arm;
+  }
+  if (!scratch) return out;
+  auto resolved = [&](const ArmSpec& arm) {
+    std::map<std::string, nlohmann::json> flat;
+    flatten(
+        read_json_or_null(run_dir + "/" + arm_dir(target.name, arm.name, 1) + "/run/config.json"),
+        "", &flat);
+    return flat;
+  };
+  const auto base = resolved(*scratch);
+  if (base.size() <= 1) return out;  // not written yet
+  auto ignored = [](const std::string& key) {
+    return key == "seed" || key.rfind("transfer", 0) == 0 ||
+           (key.size() > 5 && key.compare(key.size() - 5, 5, ".seed") == 0);
+  };
+  for (const auto& arm : target.arms) {
+    if (&arm == scratch) continue;
+    const auto mine = resolved(arm);
+    if (mine.size() <= 1) continue;
+    nlohmann::json differences = nlohmann::json::array();
+    std::set<std::string> keys;
+    for (const auto& [k, v] : base) keys.insert(k);
+    for (const auto& [k, v] : mine) keys.insert(k);
+    for (const std::string& k : keys) {
+      if (ignored(k)) continue;
+      const auto a = base.find(k), b = mine.find(k);
+      const nlohmann::json va = a == base.end() ? nlohmann::json(nullptr) : a->second;
+      const nlohmann::json vb = b == mine.end() ? nlohmann::json(nullptr) : b->second;
+      if (va != vb) differences.push_back({{"key", k}, {scratch->name, va}, {arm.name, vb}});
+    }
+    out.push_back({{"arm", arm.name}, {"versus", scratch->name}, {"differences", differences}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -114,6 +271,7 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
   }
 
   results["targets"] = nlohmann::json::array();
+  std::vector<PendingMetrics> all_metrics;
   for (const auto& target : spec.targets) {
     const std::string tdir = "targets/" + target.name;
     nlohmann::json t = {{"name", target.name}, {"game", target.game}};
@@ -137,11 +295,13 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
     t["arms"] = nlohmann::json::array();
     for (const auto& arm : target.arms) {
       nlohmann::json a = {{"name", arm.name}};
-      a["transfer"] = arm.is_scratch ? nlohmann::json(nullptr)
-                                     : nlohmann::json{{"plan", arm.transfer.plan},
-                                                      {"game_planes", arm.transfer.game_planes},
-                                                      {"heads", arm.transfer.heads},
-                                                      {"search", arm.transfer.search}};
+      a["transfer"] = arm.is_scratch
+                          ? nlohmann::json(nullptr)
+                          : nlohmann::json{{"plan", arm.transfer.plan},
+                                           {"game_planes", arm.transfer.game_planes},
+                                           {"heads", arm.transfer.heads},
+                                           {"search", arm.transfer.search},
+                                           {"source_weights", arm.control ? "initial" : "trained"}};
       a["seeds"] = nlohmann::json::array();
       for (int seed = 1; seed <= spec.seeds; ++seed) {
         const std::string adir = arm_dir(target.name, arm.name, seed);
@@ -196,37 +356,42 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
       t["arms"].push_back(a);
     }
 
-    // Transfer metrics of every transfer arm against the (first) scratch arm.
+    // Transfer metrics of every comparison: each transfer arm (controls too) against scratch,
+    // and each trained-source arm against its control; Holm's correction comes once every
+    // target's are known.
     t["metrics"] = nlohmann::json::array();
-    const ArmSpec* scratch = nullptr;
-    for (const auto& arm : target.arms) {
-      if (arm.is_scratch && !scratch) scratch = &arm;
-    }
-    for (const auto& arm : target.arms) {
-      if (arm.is_scratch || !scratch || elo_curves[arm.name].empty() ||
-          elo_curves[scratch->name].empty()) {
-        continue;
-      }
-      for (const std::string y : {"elo", "win_rate"}) {
-        transfer::MetricsOptions options;
-        if (y == "win_rate") options.threshold = spec.threshold;
-        if (spec.charge_source) options.source_cost = spec.source.cost;
-        auto& curves = y == "elo" ? elo_curves : win_curves;
-        nlohmann::json m = {{"arm", arm.name},
-                            {"versus", scratch->name},
-                            {"y", y},
-                            {"total_time", spec.charge_source}};
-        if (options.threshold) m["threshold"] = *options.threshold;
-        try {
-          m["result"] =
-              transfer::compute_transfer_metrics(curves[arm.name], curves[scratch->name], options)
-                  .to_json();
-        } catch (const std::invalid_argument& e) {
-          m["error"] = e.what();
+    for (const ArmComparison& c : arm_comparisons(target)) {
+      if (elo_curves[c.arm->name].empty() || elo_curves[c.versus->name].empty()) continue;
+      // The total-time view charges the source's cost to a trained-source arm against scratch
+      // (a control's untrained weights cost nothing; against a control, both had the source).
+      const bool can_charge =
+          spec.has_source && spec.source.cost > 0 && c.versus->is_scratch && !c.arm->control;
+      for (const bool charged : {false, true}) {
+        if (charged && !can_charge) continue;
+        for (const std::string y : {"elo", "win_rate"}) {
+          transfer::MetricsOptions options;
+          if (y == "win_rate") options.threshold = spec.threshold;
+          if (charged) options.source_cost = spec.source.cost;
+          auto& curves = y == "elo" ? elo_curves : win_curves;
+          PendingMetrics pending;
+          pending.target = results["targets"].size();
+          pending.entry = {{"arm", c.arm->name},
+                           {"versus", c.versus->name},
+                           {"versus_kind", c.versus->is_scratch ? "scratch" : "control"},
+                           {"y", y},
+                           {"total_time", charged}};
+          if (options.threshold) pending.entry["threshold"] = *options.threshold;
+          try {
+            pending.metrics = transfer::compute_transfer_metrics(curves[c.arm->name],
+                                                                 curves[c.versus->name], options);
+          } catch (const std::invalid_argument& e) {
+            pending.entry["error"] = e.what();
+          }
+          all_metrics.push_back(std::move(pending));
         }
-        t["metrics"].push_back(m);
       }
     }
+    t["differences"] = arm_differences(run_dir, target);
 
     // The final tournament among every arm's final nets.
     if (done.count(target.name + "/final")) {
@@ -281,6 +446,8 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
     }
     results["targets"].push_back(t);
   }
+  adjust_and_store_metrics(&all_metrics, &results);
+  results["aggregates"] = aggregates_across_targets(results);
   return results;
 }
 

@@ -17,6 +17,7 @@
 #include <ostream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "envs/util/atomic_file.h"
 #include "envs/util/input_error.h"
@@ -119,14 +120,23 @@ std::map<std::string, double> read_done(const std::string& run_dir) {
 }
 
 // The unit's key in a metrics line.
+void copy_file_atomically(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + from);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  write_file_atomically(to, bytes.str());
+}
+
+// The given source checkpoints into the folder; the main one last, as it marks the stage done.
 void copy_source(const ExperimentSpec& spec, const std::string& run_dir) {
   std::error_code ec;
   fs::create_directories(run_dir + "/source", ec);
-  std::ifstream in(spec.source.checkpoint, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + spec.source.checkpoint);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  write_file_atomically(run_dir + "/" + source_checkpoint_path(spec), bytes.str());
+  if (!spec.source.initial_checkpoint.empty()) {
+    copy_file_atomically(spec.source.initial_checkpoint,
+                         run_dir + "/" + source_initial_checkpoint_path(spec));
+  }
+  copy_file_atomically(spec.source.checkpoint, run_dir + "/" + source_checkpoint_path(spec));
 }
 
 }  // namespace
@@ -146,10 +156,13 @@ ExperimentSpec read_run_spec(const std::string& run_dir) {
   nlohmann::json j;
   try {
     in >> j;
-    // The folder's own copy of a given source checkpoint, so that the folder stands alone.
-    const std::string copy = run_dir + "/source/source.ckpt";
-    if (j.contains("source") && j["source"].contains("checkpoint") && fs::exists(copy)) {
-      j["source"]["checkpoint"] = fs::absolute(copy).string();
+    // The folder's own copies of given source checkpoints, so that the folder stands alone.
+    for (const auto& [key, file] : {std::pair<std::string, std::string>{"checkpoint", "source"},
+                                    {"initial_checkpoint", "initial"}}) {
+      const std::string copy = run_dir + "/source/" + file + ".ckpt";
+      if (j.contains("source") && j["source"].contains(key) && fs::exists(copy)) {
+        j["source"][key] = fs::absolute(copy).string();
+      }
     }
     return experiment_spec_from_json(j, run_dir, /*build_pool_agents=*/false);
   } catch (const nlohmann::json::exception& e) {

@@ -89,6 +89,32 @@ nlohmann::json training_config(const std::string& key, const nlohmann::json& val
   return config;
 }
 
+CheckpointMeta checkpoint_meta(const std::string& key, const std::string& path) {
+  if (!fs::is_regular_file(path)) fail(key, "no such file '" + path + "'");
+  try {
+    return read_checkpoint_meta(path);
+  } catch (const std::exception& e) {
+    fail(key, e.what());
+  }
+}
+
+// A control arm's weights: the untrained checkpoint of the run that gave the source.
+void check_initial_checkpoint(const std::string& path, const CheckpointMeta& source) {
+  const std::string key = "source.initial_checkpoint";
+  const CheckpointMeta initial = checkpoint_meta(key, path);
+  if (initial.training_step != 0) {
+    fail(key, "'" + path + "' is at training step " + std::to_string(initial.training_step) +
+                  ", not 0 (a control arm needs the source run's untrained weights)");
+  }
+  if (!(initial.config == source.config)) {
+    fail(key, "'" + path + "' has another network than the source checkpoint");
+  }
+  if (initial.game_spec != source.game_spec) {
+    fail(key,
+         "'" + path + "' is for " + initial.game_spec + ", the source for " + source.game_spec);
+  }
+}
+
 std::string engine(const std::string& name) {
   return fs::exists("/usr/games/" + name) ? "/usr/games/" + name : name;
 }
@@ -212,8 +238,13 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
       r.number("budget", &s.source.budget, 0, 9e15);
       r.number("cost", &s.source.cost, 0, 9e15);
       r.string("checkpoint", &s.source.checkpoint);
+      r.string("initial_checkpoint", &s.source.initial_checkpoint);
       r.finish();
     });
+    if (s.source.train && !s.source.initial_checkpoint.empty()) {
+      fail("source.initial_checkpoint",
+           "is only for a given \"checkpoint\" (a trained source's step-0 milestone is used)");
+    }
     if (s.source.train) {
       if (!(s.source.budget > 0))
         fail("source.budget", "must be > 0 (in " + budget_unit_name(s.unit) + ")");
@@ -225,14 +256,11 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
       s.source.network = s.source.config.at("network");
     } else {
       s.source.checkpoint = fs::absolute(resolve_path(base_dir, s.source.checkpoint)).string();
-      if (!fs::is_regular_file(s.source.checkpoint)) {
-        fail("source.checkpoint", "no such file '" + s.source.checkpoint + "'");
-      }
-      CheckpointMeta meta;
-      try {
-        meta = read_checkpoint_meta(s.source.checkpoint);
-      } catch (const std::exception& e) {
-        fail("source.checkpoint", e.what());
+      const CheckpointMeta meta = checkpoint_meta("source.checkpoint", s.source.checkpoint);
+      if (!s.source.initial_checkpoint.empty()) {
+        s.source.initial_checkpoint =
+            fs::absolute(resolve_path(base_dir, s.source.initial_checkpoint)).string();
+        check_initial_checkpoint(s.source.initial_checkpoint, meta);
       }
       s.source.game = meta.game_spec;
       s.source.network = meta.config;
@@ -291,6 +319,9 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
           tr.string("game_planes", &arm.transfer.game_planes);
           tr.string("heads", &arm.transfer.heads);
           tr.string("search", &arm.transfer.search);
+          std::string weights = "trained";
+          tr.choice("source_weights", &weights, {"trained", "initial"});
+          arm.control = weights == "initial";
           tr.finish();
         }
         r.finish();
@@ -312,6 +343,11 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
           transfer::parse_search_mode(arm.transfer.search);
         } catch (const SpecError& e) {
           fail(akey + ".transfer", e.what());
+        }
+        if (arm.control && !s.source.train && s.source.initial_checkpoint.empty()) {
+          fail(akey + ".transfer.source_weights",
+               "\"initial\" needs source.initial_checkpoint (the source run's step-0 "
+               "checkpoint) when the source is a given checkpoint");
         }
       }
       target.arms.push_back(arm);
@@ -369,6 +405,9 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
       j["source"] = {{"config", s.source.config}, {"budget", s.source.budget}};
     } else {
       j["source"] = {{"checkpoint", s.source.checkpoint}, {"cost", s.source.cost}};
+      if (!s.source.initial_checkpoint.empty()) {
+        j["source"]["initial_checkpoint"] = s.source.initial_checkpoint;
+      }
     }
   }
   j["targets"] = nlohmann::json::array();
@@ -382,7 +421,8 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
         arm["transfer"] = {{"plan", a.transfer.plan},
                            {"game_planes", a.transfer.game_planes},
                            {"heads", a.transfer.heads},
-                           {"search", a.transfer.search}};
+                           {"search", a.transfer.search},
+                           {"source_weights", a.control ? "initial" : "trained"}};
       }
       target["arms"].push_back(arm);
     }

@@ -7,11 +7,13 @@
 //
 //   {"name": "quickstart", "description": "...",
 //    "source": {"config": "train/quickstart_go5.json", "budget": 400000},   // or
-//              {"checkpoint": "go9.ckpt", "cost": 0},
+//              {"checkpoint": "go9.ckpt", "cost": 0, "initial_checkpoint": "go9_0.ckpt"},
 //    "targets": [{"name": "go7", "config": "train/quickstart_go7.json",
 //                 "arms": [{"name": "scratch"},
 //                          {"name": "fine-tune", "transfer": {"plan": "fine-tune",
-//                           "game_planes": "semantic", "heads": "auto", "search": "scaled"}}],
+//                           "game_planes": "semantic", "heads": "auto", "search": "scaled"}},
+//                          {"name": "control", "transfer": {"plan": "fine-tune",
+//                           "source_weights": "initial"}}],
 //                 "pool": ["random", "mcts(playouts=100)", "mcts(playouts=1000)"]}],
 //    "seeds": 2,
 //    "budget": {"unit": "evaluations", "amount": 300000, "charge_source": false},
@@ -21,9 +23,10 @@
 //    "cka": {"positions": 256},
 //    "estimate": {"units_per_second": 4000, "seconds_per_game": 1.5}}
 //
-// Paths inside the spec ("config", "checkpoint") are relative to the spec file's folder. A
-// target's "config" is a `tenuki train` config (a path or an inline object); its "game" may be
-// overridden by the target's "game". Plain data; thread-safe to read.
+// A transfer arm's "source_weights" is "trained" (default) or "initial" (a control arm).
+// Paths inside the spec ("config", "checkpoint", "initial_checkpoint") are relative to the spec
+// file's folder. A target's "config" is a `tenuki train` config (a path or an inline object); its
+// "game" may be overridden by the target's "game". Plain data; thread-safe to read.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -38,6 +41,10 @@ struct ArmSpec {
   std::string name;         // unique within its target: letters, digits, '-', '_'
   bool is_scratch = true;   // no "transfer" section: trains from a random initialisation
   TransferConfig transfer;  // for transfer arms; `from` is the source checkpoint (filled later)
+  // A control arm ("source_weights": "initial"): the same transplant (plan, planes, heads,
+  // search) of the source run's step-0 weights, so that "transfer vs control" isolates what the
+  // source learned from what the transfer path itself does.
+  bool control = false;
 };
 
 struct TargetSpec {
@@ -53,6 +60,9 @@ struct SourceSpec {
   nlohmann::json config;   // training config of the source (train)
   double budget = 0;       // in the experiment's unit (train)
   std::string checkpoint;  // absolute path of an existing checkpoint (!train)
+  // The untrained (step 0) checkpoint of the run that gave `checkpoint`, for control arms
+  // (!train; optional, absolute). A trained source's own step-0 milestone is used instead.
+  std::string initial_checkpoint;
   double cost = 0;         // what the checkpoint cost, in the unit (!train; for "total time")
   std::string game;        // canonical game spec of the source
   nlohmann::json network;  // the source's network config (every arm trains this architecture)

@@ -23,8 +23,8 @@ inline CommandResult run_tenuki(const std::string& arguments, const std::string&
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(log)};
 }
 
-// A miniature experiment: Go 5x5 source, a Tic-tac-toe target, scratch and fine-tune arms, two
-// seeds, a few thousand network evaluations each.
+// A miniature experiment: Go 5x5 source, a Tic-tac-toe target, scratch, fine-tune and control
+// arms, two seeds, a few thousand network evaluations each.
 inline nlohmann::json miniature_spec() {
   const nlohmann::json train = {
       {"network",
@@ -48,22 +48,24 @@ inline nlohmann::json miniature_spec() {
   nlohmann::json source = train, target = train;
   source["game"] = "go(size=5,komi=0.5)";
   target["game"] = "tictactoe";
-  return {
-      {"name", "mini"},
-      {"source", {{"config", source}, {"budget", 12000}}},
-      {"targets",
-       {{{"name", "ttt"},
-         {"config", target},
-         {"arms",
-          {{{"name", "scratch"}}, {{"name", "fine-tune"}, {"transfer", {{"plan", "fine-tune"}}}}}},
-         {"pool", {"random", "mcts(playouts=20)"}}}}},
-      {"seeds", 2},
-      {"budget", {{"unit", "evaluations"}, {"amount", 6000}}},
-      {"evaluation",
-       {{"every", 3000}, {"games", 2}, {"visits", 8}, {"pool_games", 2}, {"opening_plies", 1}}},
-      {"final", {{"games_per_pair", 2}}},
-      {"cka", {{"positions", 32}}},
-      {"estimate", {{"units_per_second", 2000}, {"seconds_per_game", 0.1}}}};
+  return {{"name", "mini"},
+          {"source", {{"config", source}, {"budget", 12000}}},
+          {"targets",
+           {{{"name", "ttt"},
+             {"config", target},
+             {"arms",
+              {{{"name", "scratch"}},
+               {{"name", "fine-tune"}, {"transfer", {{"plan", "fine-tune"}}}},
+               {{"name", "control"},
+                {"transfer", {{"plan", "fine-tune"}, {"source_weights", "initial"}}}}}},
+             {"pool", {"random", "mcts(playouts=20)"}}}}},
+          {"seeds", 2},
+          {"budget", {{"unit", "evaluations"}, {"amount", 6000}}},
+          {"evaluation",
+           {{"every", 3000}, {"games", 2}, {"visits", 8}, {"pool_games", 2}, {"opening_plies", 1}}},
+          {"final", {{"games_per_pair", 2}}},
+          {"cka", {{"positions", 32}}},
+          {"estimate", {{"units_per_second", 2000}, {"seconds_per_game", 0.1}}}};
 }
 
 inline std::string write_spec(const std::string& dir, const nlohmann::json& spec) {

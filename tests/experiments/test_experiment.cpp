@@ -6,18 +6,41 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "agents/net/checkpoint_format.h"
 #include "envs/util/subprocess.h"
 #include "tests/experiments/cli_test_helpers.h"
 #include "tests/experiments/experiment_test_helpers.h"
 #include "tests/support/test_files.h"
 
 namespace tenuki::test {
+namespace {
+
+// Every tensor of a checkpoint file by name, as float values.
+std::map<std::string, std::vector<float>> checkpoint_tensors(const std::string& path) {
+  CheckpointMeta meta;
+  const std::vector<uint8_t> bytes = read_checked_file(path);
+  std::map<std::string, std::vector<float>> tensors;
+  for (const auto& [name, stored] : parse_checkpoint(path, bytes, &meta)) {
+    int64_t numel = 1;
+    for (int64_t d : stored.shape) numel *= d;
+    std::vector<float> values(static_cast<size_t>(numel));
+    std::memcpy(values.data(), stored.data, values.size() * sizeof(float));
+    tensors[name] = std::move(values);
+  }
+  return tensors;
+}
+
+}  // namespace
 
 TEST_CASE("an existing checkpoint as the source gives every arm its architecture", "[experiment]") {
   TempDir dir;
@@ -29,6 +52,17 @@ TEST_CASE("an existing checkpoint as the source gives every arm its architecture
               .status == 0);
   nlohmann::json from_checkpoint = miniature_spec();
   from_checkpoint["source"] = {{"checkpoint", "go5.ckpt"}, {"cost", 1000}};
+  // A control arm needs the given source's untrained checkpoint.
+  const CommandResult refused = run_tenuki(
+      "experiment run " + write_spec(dir.path, from_checkpoint) + " --dry-run", dir.path);
+  CHECK(refused.status != 0);
+  CHECK(refused.output.find("source.initial_checkpoint") != std::string::npos);
+  from_checkpoint["source"]["initial_checkpoint"] = "no/such_0.ckpt";
+  const CommandResult missing = run_tenuki(
+      "experiment run " + write_spec(dir.path, from_checkpoint) + " --dry-run", dir.path);
+  CHECK(missing.status != 0);
+  CHECK(missing.output.find("source.initial_checkpoint: no such file") != std::string::npos);
+  from_checkpoint["source"]["initial_checkpoint"] = "go5.ckpt";  // net-init: step 0
   const CommandResult planned = run_tenuki(
       "experiment run " + write_spec(dir.path, from_checkpoint) + " --dry-run", dir.path);
   INFO(planned.output);
@@ -82,7 +116,7 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
   const nlohmann::json results = nlohmann::json::parse(read_text(out + "/report/results.json"));
   CHECK(results["complete"] == true);
   const auto& target = results["targets"][0];
-  REQUIRE(target["arms"].size() == 2);
+  REQUIRE(target["arms"].size() == 3);
   for (const auto& arm : target["arms"]) {
     REQUIRE(arm["seeds"].size() == 2);
     for (const auto& seed : arm["seeds"]) {
@@ -97,10 +131,41 @@ TEST_CASE("a miniature experiment runs end to end, survives a kill and reports e
     }
   }
   CHECK(target["pool"][0]["elo"] == 0);
-  REQUIRE(target["metrics"].size() == 2);  // fine-tune vs scratch on Elo and win rate
-  CHECK(target["metrics"][0]["result"]["verdict"].is_string());
-  REQUIRE(target["final"]["agents"].size() == 5);  // random + 2 arms x 2 seeds
-  REQUIRE(target["cka"].size() == 4);
+  // Fine-tune and control vs scratch, fine-tune vs control, each on Elo and win rate; and the
+  // total-time view of fine-tune vs scratch, which the source's cost (12000) pushes past the
+  // arms' budget (6000): no shared range, said so.
+  REQUIRE(target["metrics"].size() == 8);
+  std::set<std::string> comparisons;
+  for (const auto& m : target["metrics"]) {
+    if (m["total_time"] == true) {
+      CHECK(m["arm"] == "fine-tune");
+      CHECK(m["versus"] == "scratch");
+      CHECK(m["error"].get<std::string>().find("share no range") != std::string::npos);
+      continue;
+    }
+    CHECK(m["result"]["verdict"] == "inconclusive (2 seeds)");
+    comparisons.insert(m["arm"].get<std::string>() + " vs " + m["versus"].get<std::string>() +
+                       " (" + m["versus_kind"].get<std::string>() + ")");
+  }
+  CHECK(comparisons == std::set<std::string>{"fine-tune vs scratch (scratch)",
+                                             "fine-tune vs control (control)",
+                                             "control vs scratch (scratch)"});
+  REQUIRE(target["final"]["agents"].size() == 7);  // random + 3 arms x 2 seeds
+  REQUIRE(target["cka"].size() == 6);
+  // The control arm starts from a transfer of the source run's step-0 weights, tensor by tensor.
+  REQUIRE(run_tenuki("transfer " + out + "/source/run/milestones/evaluations_0.ckpt" +
+                         " --to tictactoe --out " + dir.path + "/control.ckpt --plan fine-tune" +
+                         " --seed 1",
+                     dir.path)
+              .status == 0);
+  const auto expected = checkpoint_tensors(dir.path + "/control.ckpt");
+  const auto control =
+      checkpoint_tensors(out + "/targets/ttt/control/s1/run/milestones/evaluations_0.ckpt");
+  const auto fine_tune =
+      checkpoint_tensors(out + "/targets/ttt/fine-tune/s1/run/milestones/evaluations_0.ckpt");
+  CHECK(control == expected);
+  CHECK(fine_tune != expected);
+  CHECK(expected.size() > 10);
   CHECK(target["cka"][0]["matrix"].size() == 2);  // stem and one block of the source
   CHECK_FALSE(results["source"]["train"].empty());
   // The arms stopped at their budget of network evaluations (checked between training steps, so

@@ -40,6 +40,14 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
       {"odd games", [](nlohmann::json& s) { s["evaluation"]["games"] = 3; }, "even"},
       {"transfer without a source", [](nlohmann::json& s) { s.erase("source"); },
        "needs a \"source\""},
+      {"unknown source weights",
+       [](nlohmann::json& s) {
+         s["targets"][0]["arms"][2]["transfer"]["source_weights"] = "random";
+       },
+       "targets[0].arms[2].transfer.source_weights"},
+      {"initial checkpoint of a trained source",
+       [](nlohmann::json& s) { s["source"]["initial_checkpoint"] = "x.ckpt"; },
+       "source.initial_checkpoint: is only for a given \"checkpoint\""},
       {"unknown pool agent", [](nlohmann::json& s) { s["targets"][0]["pool"][1] = "alphago"; },
        "pool[1]"},
   };
