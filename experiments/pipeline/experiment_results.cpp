@@ -371,6 +371,13 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
         for (const std::string y : {"elo", "win_rate"}) {
           transfer::MetricsOptions options;
           if (y == "win_rate") options.threshold = spec.threshold;
+          if (y == "elo" && !target.elo_threshold_agent.empty()) {
+            for (const auto& p : t["pool"]) {
+              if (p["agent"] == target.elo_threshold_agent) {
+                options.threshold = p["elo"].get<double>();
+              }
+            }
+          }
           if (charged) options.source_cost = spec.source.cost;
           auto& curves = y == "elo" ? elo_curves : win_curves;
           PendingMetrics pending;
@@ -381,6 +388,9 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
                            {"y", y},
                            {"total_time", charged}};
           if (options.threshold) pending.entry["threshold"] = *options.threshold;
+          if (y == "elo" && options.threshold) {
+            pending.entry["threshold_agent"] = target.elo_threshold_agent;
+          }
           try {
             pending.metrics = transfer::compute_transfer_metrics(curves[c.arm->name],
                                                                  curves[c.versus->name], options);

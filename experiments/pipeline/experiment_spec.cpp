@@ -1,5 +1,6 @@
 #include "experiments/pipeline/experiment_spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -287,6 +288,7 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
       if (!r.has("arms")) JsonObjectReader::fail(key + ".arms", "is required");
       arms_value = r.at("arms");
       r.strings("pool", &target.pool);
+      r.string("elo_threshold_agent", &target.elo_threshold_agent);
       r.finish();
     });
     check_name(key + ".name", target.name);
@@ -354,6 +356,11 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
     }
     if (target.pool.empty()) target.pool = default_pool(target.game);
     if (target.pool[0] != "random") fail(key + ".pool", "must start with \"random\" (Elo 0)");
+    if (!target.elo_threshold_agent.empty() &&
+        std::find(target.pool.begin(), target.pool.end(), target.elo_threshold_agent) ==
+            target.pool.end()) {
+      fail(key + ".elo_threshold_agent", "'" + target.elo_threshold_agent + "' is not in the pool");
+    }
     auto game = make_game(target.game);
     for (size_t p = 0; build_pool_agents && p < target.pool.size(); ++p) {
       try {
@@ -414,6 +421,7 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   for (const auto& t : s.targets) {
     nlohmann::json target = {
         {"name", t.name}, {"game", t.game}, {"config", t.config}, {"pool", t.pool}};
+    if (!t.elo_threshold_agent.empty()) target["elo_threshold_agent"] = t.elo_threshold_agent;
     target["arms"] = nlohmann::json::array();
     for (const auto& a : t.arms) {
       nlohmann::json arm = {{"name", a.name}};

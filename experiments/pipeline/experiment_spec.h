@@ -14,7 +14,8 @@
 //                           "game_planes": "semantic", "heads": "auto", "search": "scaled"}},
 //                          {"name": "control", "transfer": {"plan": "fine-tune",
 //                           "source_weights": "initial"}}],
-//                 "pool": ["random", "mcts(playouts=100)", "mcts(playouts=1000)"]}],
+//                 "pool": ["random", "mcts(playouts=100)", "mcts(playouts=1000)"],
+//                 "elo_threshold_agent": "mcts(playouts=1000)"}],
 //    "seeds": 2,
 //    "budget": {"unit": "evaluations", "amount": 300000, "charge_source": false},
 //    "evaluation": {"every": 100000, "games": 8, "visits": 32, "pool_games": 8,
@@ -53,6 +54,9 @@ struct TargetSpec {
   nlohmann::json config;  // the target's training config (validated, game set)
   std::vector<ArmSpec> arms;
   std::vector<std::string> pool;  // reference agents, "random" first
+  // A pool agent whose Elo is the threshold of the Elo curves' "time to threshold" (the net
+  // expects to score 50% against it there); "" = none.
+  std::string elo_threshold_agent;
 };
 
 struct SourceSpec {
