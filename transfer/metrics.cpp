@@ -200,7 +200,8 @@ nlohmann::json numbers_or_null(const std::vector<double>& v) {
 }
 
 nlohmann::json per_seed_json(const PerSeedStats& s) {
-  return {{"start", numbers_or_null(s.start)},
+  return {{"seed", s.seed},
+          {"start", numbers_or_null(s.start)},
           {"area", numbers_or_null(s.area)},
           {"early_slope", numbers_or_null(s.early_slope)},
           {"asymptote", numbers_or_null(s.asymptote)},
@@ -317,6 +318,8 @@ TransferMetrics compute_transfer_metrics(const std::vector<Curve>& transfer_in,
   m.total_time = o.source_cost > 0;
   m.per_seed_transfer = per_seed_stats(grid, t_rows, o);
   m.per_seed_scratch = per_seed_stats(grid, s_rows, o);
+  for (const auto& c : transfer) m.per_seed_transfer.seed.push_back(c.seed);
+  for (const auto& c : scratch) m.per_seed_scratch.seed.push_back(c.seed);
   const PerSeedStats &pt = m.per_seed_transfer, &ps = m.per_seed_scratch;
   m.jumpstart = t_estimate(welch_interval(pt.start, ps.start));
   m.area_transfer = t_estimate(mean_interval(pt.area));

@@ -69,6 +69,7 @@ constexpr double kVerdictAlpha = 0.05;
 // One arm's statistics seed by seed, in the order of its curves; a time is NaN where the seed's
 // curve never reaches the threshold (or no threshold was set).
 struct PerSeedStats {
+  std::vector<int64_t> seed;  // Curve::seed of each
   std::vector<double> start, area, early_slope, asymptote, time_to_threshold;
 };
 

@@ -5,154 +5,30 @@
 #include <limits>
 #include <stdexcept>
 
+#include "experiments/report/metrics_section.h"
 #include "experiments/report/plots.h"
+#include "experiments/report/results_json.h"
 
 namespace tenuki {
 namespace {
 
 using nlohmann::json;
+using report::array_at;
 using report::CsvTable;
 using report::format_fixed;
 using report::format_general;
+using report::has_points;
 using report::html_escape;
+using report::json_text;
+using report::mean_over_seeds;
+using report::number_at;
+using report::seed_curve;
+using report::SeedCurve;
 using report::TableCell;
+using report::text_at;
+using report::where_index;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// j[key] as a number; NaN when absent, null or not a number.
-double number_at(const json& j, const char* key) {
-  if (!j.is_object()) return kNaN;
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : kNaN;
-}
-
-// A JSON value as text: a string as is, anything else as compact JSON.
-std::string json_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-// j[key] as text: a string as is, another non-null value as compact JSON, `fallback` otherwise.
-std::string text_at(const json& j, const char* key, const std::string& fallback = "") {
-  if (!j.is_object()) return fallback;
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return json_text(*it);
-}
-
-// j[key] as an array: empty when absent or null; throws naming `where`.key when present and not
-// an array.
-const json& array_at(const json& j, const char* key, const std::string& where) {
-  static const json kEmpty = json::array();
-  if (!j.is_object()) return kEmpty;
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return kEmpty;
-  if (!it->is_array()) {
-    throw std::invalid_argument("results: " + where + (where.empty() ? "" : ".") + key +
-                                " must be an array");
-  }
-  return *it;
-}
-
-std::string where_index(const std::string& where, const char* key, size_t i) {
-  return where + (where.empty() ? "" : ".") + key + "[" + std::to_string(i) + "]";
-}
-
-// A curve of one seed: points sorted by x, NaN y dropped, repeated x keeping the last.
-struct SeedCurve {
-  std::vector<double> x, y;
-};
-
-SeedCurve seed_curve(const json& points, const char* y_key) {
-  std::vector<std::pair<double, double>> xy;
-  for (const auto& p : points) {
-    const double x = number_at(p, "x"), y = number_at(p, y_key);
-    if (std::isfinite(x) && std::isfinite(y)) xy.emplace_back(x, y);
-  }
-  std::stable_sort(xy.begin(), xy.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  SeedCurve c;
-  for (const auto& [x, y] : xy) {
-    if (!c.x.empty() && c.x.back() == x) {
-      c.y.back() = y;
-    } else {
-      c.x.push_back(x);
-      c.y.push_back(y);
-    }
-  }
-  return c;
-}
-
-// The curve read as piecewise linear at x; NaN outside its range.
-double interpolate(const SeedCurve& c, double x) {
-  if (c.x.empty() || x < c.x.front() || x > c.x.back()) return kNaN;
-  const auto it = std::lower_bound(c.x.begin(), c.x.end(), x);
-  const size_t i = it - c.x.begin();
-  if (c.x[i] == x) return c.y[i];
-  const double t = (x - c.x[i - 1]) / (c.x[i] - c.x[i - 1]);
-  return c.y[i - 1] + t * (c.y[i] - c.y[i - 1]);
-}
-
-// The mean over seeds at every x of any seed (each seed interpolated inside its own range), with
-// the min/max over seeds as the band when more than one seed has points. Label: "name (k seeds)".
-report::PlotSeries mean_over_seeds(const std::string& name, const std::vector<SeedCurve>& seeds) {
-  std::vector<double> grid;
-  int with_points = 0;
-  for (const auto& s : seeds) {
-    grid.insert(grid.end(), s.x.begin(), s.x.end());
-    with_points += s.x.empty() ? 0 : 1;
-  }
-  std::sort(grid.begin(), grid.end());
-  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
-  report::PlotSeries series;
-  series.label =
-      name + " (" + std::to_string(with_points) + (with_points == 1 ? " seed)" : " seeds)");
-  for (double x : grid) {
-    double sum = 0, lo = INFINITY, hi = -INFINITY;
-    int n = 0;
-    for (const auto& s : seeds) {
-      const double v = interpolate(s, x);
-      if (std::isnan(v)) continue;
-      sum += v;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-      ++n;
-    }
-    series.x.push_back(x);
-    series.y.push_back(sum / n);
-    series.band_lo.push_back(lo);
-    series.band_hi.push_back(hi);
-  }
-  if (with_points < 2) {  // no band for a single seed
-    series.band_lo.clear();
-    series.band_hi.clear();
-  }
-  return series;
-}
-
-bool has_points(const std::vector<report::PlotSeries>& series) {
-  for (const auto& s : series) {
-    if (!s.x.empty()) return true;
-  }
-  return false;
-}
-
-// One Estimate of TransferMetrics::to_json as "value [lo, hi]".
-std::string estimate_text(const json& result, const char* key) {
-  if (!result.is_object() || !result.contains(key)) return "n/a";
-  const json& e = result.at(key);
-  double lo = kNaN, hi = kNaN;
-  if (e.contains("ci95") && e.at("ci95").is_array() && e.at("ci95").size() == 2) {
-    lo = e.at("ci95")[0].is_number() ? e.at("ci95")[0].get<double>() : kNaN;
-    hi = e.at("ci95")[1].is_number() ? e.at("ci95")[1].get<double>() : kNaN;
-  }
-  const double value = number_at(e, "value");
-  std::string text = format_general(value, 4);
-  if (std::isfinite(lo) && std::isfinite(hi)) {
-    text += " [" + format_general(lo, 4) + ", " + format_general(hi, 4) + "]";
-  }
-  const double defined = number_at(e, "defined_fraction");
-  if (std::isfinite(defined) && defined < 1) {
-    text += " (defined in " + format_fixed(100 * defined, 0) + "% of resamples)";
-  }
-  return text;
-}
 
 // The train records of each seed of one arm (or of the source).
 struct TrainGroup {
@@ -163,7 +39,8 @@ struct TrainGroup {
 // Everything the page of one experiment collects while it is built.
 class ExperimentPage {
  public:
-  explicit ExperimentPage(const json& results) : results_(results) {}
+  explicit ExperimentPage(const json& results)
+      : results_(results), unit_(text_at(results, "unit")), metrics_(unit_) {}
   report::ReportOutput render();
 
  private:
@@ -171,7 +48,6 @@ class ExperimentPage {
   std::string source_html();
   std::string target_html(const json& target, size_t index);
   std::string curves_html(const json& target, const std::string& where);
-  std::string metrics_html(const json& target, const std::string& where);
   std::string final_html(const json& target, const std::string& where);
   std::string cka_html(const json& target, const std::string& where);
   std::string training_html(const json& target, const std::string& where);
@@ -183,12 +59,10 @@ class ExperimentPage {
 
   const json& results_;
   std::string unit_;
+  report::MetricsSections metrics_;
   report::PagePlots plots_;
   std::vector<std::pair<std::string, std::string>> extra_files_;
   CsvTable curves_{{"target", "arm", "seed", "x", "step", "elo", "elo_ci95", "win_rate", "games"}};
-  CsvTable metrics_{{"target", "arm", "versus", "y", "total_time", "threshold", "metric", "value",
-                     "ci95_lo", "ci95_hi", "defined_fraction", "transfer_seeds", "scratch_seeds",
-                     "verdict"}};
   CsvTable pool_{{"target", "agent", "elo", "ci95"}};
   CsvTable ratings_{{"target", "label", "spec", "elo", "ci95", "score", "games"}};
   CsvTable cka_{{"target", "arm", "seed", "positions", "layer_source", "layer_arm", "cka"}};
@@ -206,18 +80,20 @@ std::vector<std::string> train_row(const json& p) {
 
 report::ReportOutput ExperimentPage::render() {
   if (!results_.is_object()) throw std::invalid_argument("results: expected a JSON object");
-  unit_ = text_at(results_, "unit");
   std::string body = header_html();
   body += source_html();
   const json& targets = array_at(results_, "targets", "");
   if (targets.empty()) body += "<h2>Targets</h2>\n" + report::html_not_available("Target results");
   for (size_t i = 0; i < targets.size(); ++i) body += target_html(targets[i], i);
+  body += metrics_.aggregates_html(results_);
 
   report::ReportOutput out;
-  out.data_files = {
-      {"results.json", results_.dump(2) + "\n"},   {"curves.csv", curves_.to_string()},
-      {"metrics.csv", metrics_.to_string()},       {"pool.csv", pool_.to_string()},
-      {"final_ratings.csv", ratings_.to_string()}, {"cka.csv", cka_.to_string()}};
+  out.data_files = {{"results.json", results_.dump(2) + "\n"},
+                    {"curves.csv", curves_.to_string()},
+                    {"pool.csv", pool_.to_string()},
+                    {"final_ratings.csv", ratings_.to_string()},
+                    {"cka.csv", cka_.to_string()}};
+  for (auto& file : metrics_.data_files()) out.data_files.push_back(std::move(file));
   out.data_files.insert(out.data_files.end(), extra_files_.begin(), extra_files_.end());
   out.data_files.emplace_back("plots.csv", plots_.points_csv());
   body += "<h2 id=\"data\">Data files</h2>\n<p>Every number on this page, beside it:</p>\n<ul>\n";
@@ -295,7 +171,7 @@ std::string ExperimentPage::target_html(const json& target, size_t index) {
                   html_escape(name) + ": " + html_escape(text_at(target, "game", "game unknown")) +
                   "</h2>\n";
   h += curves_html(target, where);
-  h += metrics_html(target, where);
+  h += metrics_.target_html(target, where);
   h += final_html(target, where);
   h += cka_html(target, where);
   h += training_html(target, where);
@@ -340,8 +216,9 @@ std::string ExperimentPage::curves_html(const json& target, const std::string& w
   if (!has_points(elo) && !has_points(win_rate)) {
     h += report::html_not_available("Learning curves");
   } else {
-    h += "<p>Mean over seeds; the band spans the seeds' minimum to maximum. Dashed lines: the "
-         "reference pool.</p>\n<div class=\"plots\">\n";
+    h += "<p>Mean over seeds; the band is the 95% t interval of that mean (wide at a few seeds: "
+         "t = 12.7 at 2 seeds, 4.3 at 3). Dashed lines: the reference pool.</p>\n"
+         "<div class=\"plots\">\n";
     if (has_points(elo)) {
       h += plots_.line({name + ": Elo vs " + x_label(), x_label(), "Elo", elo, references});
     }
@@ -357,60 +234,6 @@ std::string ExperimentPage::curves_html(const json& target, const std::string& w
     h += "<h4>Reference pool</h4>\n" +
          report::html_table({"agent", "Elo", "95% CI (+-)"}, pool_rows);
   }
-  return h;
-}
-
-std::string ExperimentPage::metrics_html(const json& target, const std::string& where) {
-  const std::string name = text_at(target, "name");
-  std::string h = "<h3>Transfer metrics</h3>\n";
-  const json& metrics = array_at(target, "metrics", where);
-  if (metrics.empty()) return h + report::html_not_available("Transfer metrics");
-  std::vector<std::vector<TableCell>> rows;
-  for (const auto& m : metrics) {
-    const json empty = json::object();
-    const json& r = m.contains("result") && m.at("result").is_object() ? m.at("result") : empty;
-    const std::string verdict = text_at(r, "verdict", "n/a");
-    const bool total_time = m.value("total_time", false);
-    const std::string seeds =
-        text_at(r, "transfer_seeds", "?") + " / " + text_at(r, "scratch_seeds", "?");
-    rows.push_back({TableCell(text_at(m, "arm", "?") + " vs " + text_at(m, "versus", "?"), "text"),
-                    TableCell(text_at(m, "y", "?"), "text"),
-                    TableCell(total_time ? "source charged" : "target only", "text"),
-                    format_general(number_at(m, "threshold"), 4), estimate_text(r, "jumpstart"),
-                    estimate_text(r, "transfer_ratio"), estimate_text(r, "area_difference"),
-                    estimate_text(r, "early_slope_difference"),
-                    estimate_text(r, "asymptote_difference"),
-                    estimate_text(r, "time_to_threshold_ratio"),
-                    TableCell(verdict, verdict == "positive"   ? "good"
-                                       : verdict == "negative" ? "bad"
-                                                               : "neutral"),
-                    seeds});
-    for (const auto& [key, e] : r.items()) {
-      if (!e.is_object() || !e.contains("ci95")) continue;
-      const json& ci = e.at("ci95");
-      auto end = [&](size_t i) {
-        return ci.is_array() && ci.size() == 2 && ci[i].is_number() ? ci[i].get<double>() : kNaN;
-      };
-      metrics_.add_row({name, text_at(m, "arm"), text_at(m, "versus"), text_at(m, "y"),
-                        total_time ? "true" : "false", CsvTable::number(number_at(m, "threshold")),
-                        key, CsvTable::number(number_at(e, "value")), CsvTable::number(end(0)),
-                        CsvTable::number(end(1)),
-                        CsvTable::number(number_at(e, "defined_fraction")),
-                        text_at(r, "transfer_seeds"), text_at(r, "scratch_seeds"), verdict});
-    }
-  }
-  h += "<p>Each value with its bootstrap 95% interval over seeds. Transfer ratio = (area of the "
-       "transfer arm - area of scratch) / area of scratch; time-to-threshold ratio &lt; 1: the "
-       "transfer arm reaches the threshold sooner. Compute counted: the target's training only, or "
-       "the source's cost charged to the transfer arm too. Verdict: positive / negative when the "
-       "area difference's interval lies above / below 0.</p>\n";
-  std::string per_unit = x_label();  // "evaluations" -> "evaluation"
-  if (per_unit.size() > 1 && per_unit.back() == 's') per_unit.pop_back();
-  h += report::html_table(
-      {"arms", "y", "compute counted", "threshold", "jumpstart", "transfer ratio (area)",
-       "area difference", "early slope difference (per " + per_unit + ")", "asymptote difference",
-       "time-to-threshold ratio", "verdict", "seeds (transfer / scratch)"},
-      rows);
   return h;
 }
 

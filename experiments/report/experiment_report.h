@@ -15,15 +15,19 @@
 //                 "seeds": [{"seed", "run_dir", "final_checkpoint",
 //                            "curve": [{"x", "elo", "elo_ci95", "win_rate", "games", "step"}],
 //                            "train": [same keys as source.train]}]}],
-//       "metrics": [{"arm", "versus", "y", "total_time", "threshold"?,
-//                    "result": transfer::TransferMetrics::to_json()}],
+//       "metrics": [{"arm", "versus", "versus_kind" ("scratch" | "control"), "y", "total_time",
+//                    "threshold"?, "threshold_agent"?,
+//                    "result": transfer::TransferMetrics::to_json() | "error": text}],
+//       "differences": [{"arm", "versus", "differences": [{"key", <versus>: v, <arm>: v}]}],
 //       "final": {"labels": [...], "agents": [{"label", "spec", "elo", "ci95", "score", "games"}],
 //                 "crosstable": [[{"wins", "draws", "losses"}, ...], ...]},
-//       "cka": [{"arm", "seed", "layers_a", "layers_b", "matrix", "positions"}]}]}
+//       "cka": [{"arm", "seed", "layers_a", "layers_b", "matrix", "positions"}]}],
+//    "aggregates": [transfer::aggregate_to_json() + {"arm", "versus", "target_names"}]}
 //
-// Files written to out_dir: index.html, results.json (the input), curves.csv, metrics.csv,
-// pool.csv, final_ratings.csv, crosstable_<target>.csv, train_<target>.csv, cka.csv,
-// source_train.csv and plots.csv (every plotted point, means and bands included).
+// Files written to out_dir: index.html, results.json (the input), curves.csv, pool.csv,
+// final_ratings.csv, cka.csv, metrics.csv, times_to_threshold.csv, differences.csv,
+// aggregates.csv, crosstable_<target>.csv, train_<target>.csv, source_train.csv and plots.csv
+// (every plotted point, means and bands included).
 // No LibTorch.
 #include <nlohmann/json.hpp>
 #include <string>

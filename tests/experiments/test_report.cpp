@@ -25,6 +25,7 @@
 #include "experiments/report/training_report.h"
 #include "tests/experiments/cli_test_helpers.h"
 #include "tests/support/test_files.h"
+#include "transfer/aggregate.h"
 #include "transfer/metrics.h"
 
 using namespace tenuki;
@@ -166,9 +167,9 @@ json seed_entry(int seed, const std::string& arm, json curve_points, json train)
           {"final_checkpoint", run + "/checkpoints/step_00000123.ckpt"}};
 }
 
-// transfer::TransferMetrics::to_json of the Elo curves of two arms, as the runner produces it.
+// transfer::TransferMetrics::to_json of the `y` curves of two arms, as the runner produces it.
 json metrics_result(const json& transfer_arm, const json& scratch_arm, const char* y,
-                    std::optional<double> threshold) {
+                    std::optional<double> threshold, double source_cost = 0) {
   auto curves = [&](const json& arm) {
     std::vector<transfer::Curve> out;
     for (const auto& s : arm.at("seeds")) {
@@ -185,39 +186,76 @@ json metrics_result(const json& transfer_arm, const json& scratch_arm, const cha
   transfer::MetricsOptions options;
   options.bootstrap = 200;
   options.threshold = threshold;
+  options.source_cost = source_cost;
   return transfer::compute_transfer_metrics(curves(transfer_arm), curves(scratch_arm), options)
       .to_json();
 }
 
-// A complete experiment's results: two arms of two seeds on one target.
+json comparison(const json& arm, const json& versus, const char* y, bool total_time,
+                std::optional<double> threshold) {
+  json entry = {{"arm", arm["name"]},
+                {"versus", versus["name"]},
+                {"versus_kind", versus["transfer"].is_null() ? "scratch" : "control"},
+                {"y", y},
+                {"total_time", total_time}};
+  if (threshold) entry["threshold"] = *threshold;
+  entry["result"] = metrics_result(arm, versus, y, threshold, total_time ? 50000 : 0);
+  return entry;
+}
+
+// A complete experiment's results: three arms (scratch, fine-tune and its control) of three
+// seeds on one target.
 json complete_results() {
   json scratch = {{"name", "scratch"},
                   {"transfer", nullptr},
                   {"seeds",
                    {seed_entry(1, "scratch", curve(5, 100, 40, 0.2), train_records(4, 0)),
-                    seed_entry(2, "scratch", curve(5, 200, 40, 0.3), train_records(4, 0.2))}}};
+                    seed_entry(2, "scratch", curve(5, 200, 40, 0.3), train_records(4, 0.2)),
+                    seed_entry(3, "scratch", curve(5, 150, 40, 0.15), train_records(4, 0.1))}}};
   json fine_tune = {
       {"name", "fine-tune"},
       {"transfer",
        {{"plan", "fine-tune"},
         {"game_planes", "semantic"},
         {"heads", "auto"},
-        {"search", "scaled"}}},
+        {"search", "scaled"},
+        {"source_weights", "trained"}}},
       {"seeds",
        {seed_entry(1, "fine-tune", curve(5, 300, 50, 0.5), train_records(4, -0.3)),
-        seed_entry(2, "fine-tune", curve(5, 340, 45, 0.55), train_records(4, -0.25))}}};
+        seed_entry(2, "fine-tune", curve(5, 340, 45, 0.55), train_records(4, -0.25)),
+        seed_entry(3, "fine-tune", curve(5, 320, 48, 0.52), train_records(4, -0.2))}}};
+  json control = fine_tune;
+  control["name"] = "fine-tune-control";
+  control["transfer"]["source_weights"] = "initial";
+  control["seeds"] = {
+      seed_entry(1, "fine-tune-control", curve(5, 110, 40, 0.2), train_records(4, 0)),
+      seed_entry(2, "fine-tune-control", curve(5, 190, 42, 0.3), train_records(4, 0.1)),
+      seed_entry(3, "fine-tune-control", curve(5, 160, 38, 0.25), train_records(4, 0.2))};
   json metrics = json::array();
+  metrics.push_back(comparison(fine_tune, scratch, "elo", false, std::nullopt));
+  metrics.push_back(comparison(fine_tune, scratch, "win_rate", false, 0.6));
+  metrics.push_back(comparison(fine_tune, scratch, "win_rate", true, 0.6));
+  metrics.push_back(comparison(control, scratch, "elo", false, std::nullopt));
+  metrics.push_back(comparison(fine_tune, control, "elo", false, std::nullopt));
   metrics.push_back({{"arm", "fine-tune"},
                      {"versus", "scratch"},
+                     {"versus_kind", "scratch"},
                      {"y", "elo"},
-                     {"total_time", false},
-                     {"result", metrics_result(fine_tune, scratch, "elo", std::nullopt)}});
-  metrics.push_back({{"arm", "fine-tune"},
-                     {"versus", "scratch"},
-                     {"y", "win_rate"},
-                     {"total_time", false},
-                     {"threshold", 0.6},
-                     {"result", metrics_result(fine_tune, scratch, "win_rate", 0.6)}});
+                     {"total_time", true},
+                     {"error", "the arms' curves share no range"}});
+  json differences = {
+      {{"arm", "fine-tune"},
+       {"versus", "scratch"},
+       {"differences", {{{"key", "search.playouts"}, {"scratch", 100}, {"fine-tune", 64}}}}},
+      {{"arm", "fine-tune-control"},
+       {"versus", "scratch"},
+       {"differences",
+        {{{"key", "search.playouts"}, {"scratch", 100}, {"fine-tune-control", 64}}}}}};
+  json aggregate = transfer::aggregate_to_json(transfer::aggregate_across_targets(
+      {{0.6, 0.7, 0.65}, {0.5, 0.55, 0.6}}, {{0.3, 0.4, 0.35}, {0.5, 0.45, 0.4}}, 200));
+  aggregate["arm"] = "fine-tune";
+  aggregate["versus"] = "scratch";
+  aggregate["target_names"] = {"go7", "go9"};
   const std::vector<std::string> labels = {"random", "scratch/1", "scratch/2", "fine-tune/1",
                                            "fine-tune/2"};
   json agents = json::array(), cross = json::array();
@@ -255,8 +293,9 @@ json complete_results() {
              {"pool",
               {{{"agent", "random"}, {"elo", 0}, {"ci95", 0}},
                {{"agent", "mcts(playouts=100)"}, {"elo", 350.2}, {"ci95", 80.1}}}},
-             {"arms", {scratch, fine_tune}},
+             {"arms", {scratch, fine_tune, control}},
              {"metrics", metrics},
+             {"differences", differences},
              {"final", {{"labels", labels}, {"agents", agents}, {"crosstable", cross}}},
              {"cka",
               {{{"arm", "fine-tune"},
@@ -264,7 +303,8 @@ json complete_results() {
                 {"layers_a", {"stem", "block0", "block1"}},
                 {"layers_b", {"stem", "block0", "block1"}},
                 {"matrix", {{0.91, 0.52, 0.33}, {0.47, 0.87, 0.61}, {0.29, 0.58, 0.76}}},
-                {"positions", 256}}}}}}}};
+                {"positions", 256}}}}}}},
+          {"aggregates", {aggregate}}};
 }
 
 std::map<std::string, std::string> files_in(const std::string& dir) {
@@ -405,40 +445,58 @@ TEST_CASE("experiment report of complete results has every section with its numb
   CHECK(html.find("not yet available") == std::string::npos);
   CHECK(html.find("In progress") == std::string::npos);
   CHECK_THAT(html, Contains("v0.3-12-gabc123") && Contains("&quot;note&quot;: &quot;&lt;b&gt;"));
-  // 2 curves, 1 heatmap, 2 arm loss plots + 3 throughput, source loss + 3 rates.
-  CHECK(count_of(html, "<svg") == 12);
+  // 2 curves, 1 heatmap, 3 arm loss plots + 3 throughput, source loss + 3 rates.
+  CHECK(count_of(html, "<svg") == 13);
   check_self_contained(html);
 
-  // Transfer metrics: the computed values, the verdict coloured.
+  // Transfer metrics: the computed values, the verdict coloured, the control beside scratch.
   const json& elo = results["targets"][0]["metrics"][0]["result"];
   CHECK_THAT(html, Contains(report::format_general(elo["jumpstart"]["value"].get<double>(), 4)));
   CHECK(elo["verdict"] == "positive");  // fine-tune is ~200 Elo above scratch throughout
   CHECK_THAT(html, Contains("<td class=\"good\">positive</td>"));
-  CHECK_THAT(html, Contains("2 / 2"));
-  CHECK_THAT(html,
-             Contains("early slope difference (per evaluation)") && Contains(">target only</td>"));
+  CHECK_THAT(html, Contains("3 / 3") && Contains("fine-tune vs fine-tune-control") &&
+                       Contains("fine-tune-control vs scratch") && Contains("Holm-adjusted p") &&
+                       Contains("not computed: the arms&#39; curves share no range"));
+  CHECK_THAT(html, Contains("early slope difference (t, per evaluation)") &&
+                       Contains(">target only</td>") && Contains(">source charged</td>"));
+  // Rows of one arm stay together: against scratch, then against the control.
+  CHECK(html.find("fine-tune vs scratch") < html.find("fine-tune vs fine-tune-control"));
+  CHECK(html.find("fine-tune vs fine-tune-control") < html.find("fine-tune-control vs scratch"));
+  // Times to 0.6: fine-tune seed 1 at 50000 (100000 with the source's 50000 charged); scratch
+  // seed 3 ends at 0.55.
+  CHECK_THAT(html, Contains("Time to the threshold, seed by seed") && Contains("not reached"));
+  CHECK_THAT(html, Contains("search.playouts") && Contains("Across targets"));
   // Ratings and crosstable: fine-tune/2 at 4 x 111.5; row scratch/1 vs fine-tune/1: 1+9 = 10 % 7.
   CHECK_THAT(html,
              Contains("<td>446.0</td>") && Contains("<td>60.2</td>") && Contains("<td>3-1-6</td>"));
   CHECK_THAT(html, Contains("0.87") && Contains("256 positions"));  // CKA cells
 
   const auto files = files_in(tmp.path + "/rep");
-  for (const char* f : {"results.json", "curves.csv", "metrics.csv", "pool.csv",
-                        "final_ratings.csv", "crosstable_go7.csv", "train_go7.csv", "cka.csv",
-                        "source_train.csv", "plots.csv", "index.html"}) {
+  for (const char* f :
+       {"results.json", "curves.csv", "metrics.csv", "pool.csv", "final_ratings.csv",
+        "crosstable_go7.csv", "train_go7.csv", "cka.csv", "times_to_threshold.csv",
+        "differences.csv", "aggregates.csv", "source_train.csv", "plots.csv", "index.html"}) {
     INFO(f);
     CHECK(files.count(f) == 1);
   }
   CHECK(json::parse(files.at("results.json")) == results);
-  CHECK(csv_rows(files.at("curves.csv")) == 4 * 5);
+  CHECK(csv_rows(files.at("curves.csv")) == 3 * 3 * 5);
   CHECK(csv_rows(files.at("final_ratings.csv")) == 5);
   CHECK(csv_rows(files.at("crosstable_go7.csv")) == 5 * 4);
   CHECK(csv_rows(files.at("cka.csv")) == 9);
-  CHECK(csv_rows(files.at("train_go7.csv")) == 4 * 4);
-  CHECK_THAT(files.at("metrics.csv"), Contains("go7,fine-tune,scratch,elo,false,,jumpstart,"));
-  // Means over seeds with the min/max band: scratch Elo at x=50000 is 140 and 240 -> 190.
+  CHECK(csv_rows(files.at("train_go7.csv")) == 3 * 3 * 4);
+  CHECK_THAT(files.at("metrics.csv"),
+             Contains("go7,fine-tune,scratch,scratch,elo,false,,jumpstart,") &&
+                 Contains("go7,fine-tune,fine-tune-control,control,elo,false,,area_difference,"));
+  CHECK_THAT(files.at("times_to_threshold.csv"),
+             Contains("go7,win_rate,0.6,fine-tune,1,50000,1e+05\n") &&
+                 Contains("go7,win_rate,0.6,scratch,3,,\n"));
+  CHECK_THAT(files.at("differences.csv"), Contains("go7,fine-tune,scratch,search.playouts,100,64"));
+  CHECK(csv_rows(files.at("aggregates.csv")) == 4);
+  // Means over seeds with the 95% t band: scratch Elo at x=50000 is 140, 240 and 190 -> 190
+  // +- 4.303 * 50 / sqrt(3) = 124.2.
   CHECK_THAT(files.at("plots.csv"),
-             Contains("go7: Elo vs evaluations,scratch (2 seeds),50000,190,140,240"));
+             Contains("go7: Elo vs evaluations,scratch (3 seeds),50000,190,65.79"));
 
   write_experiment_report(results, tmp.path + "/again");
   const auto again = files_in(tmp.path + "/again");
@@ -459,7 +517,7 @@ TEST_CASE("experiment report of a run in progress renders what exists", "[report
   target["final"] = json::object();
   target["cka"] = json::array();
   for (auto& arm : target["arms"]) {
-    arm["seeds"].erase(1);
+    arm["seeds"].erase(arm["seeds"].begin() + 1, arm["seeds"].end());
     arm["seeds"][0].erase("train");
     json& points = arm["seeds"][0]["curve"];
     points.erase(points.begin() + 3, points.end());  // 3 of 5 evaluations so far

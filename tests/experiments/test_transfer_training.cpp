@@ -235,16 +235,25 @@ TEST_CASE("the transfer section of a training config is checked; init_checkpoint
 TEST_CASE("tenuki transfer metrics and cka read their inputs and refuse bad ones", "[transfer]") {
   TempDir dir;
   const std::string curves = dir.path + "/curves.json";
+  // Areas 60, 70, 65 against 30, 35, 25: Welch's t = 8.57 on 4 df, p = 0.00102.
   std::ofstream(curves) << R"JSON({"axis": "games", "threshold": 0.5,
-    "transfer": [{"seed": 1, "x": [0, 100], "y": [0.4, 0.8]}, {"seed": 2, "x": [0, 100], "y": [0.5, 0.9]}],
-    "scratch": [{"seed": 1, "points": [[0, 0.0], [100, 0.6]]}]})JSON";
+    "transfer": [{"seed": 1, "x": [0, 100], "y": [0.4, 0.8]}, {"seed": 2, "x": [0, 100], "y": [0.5, 0.9]},
+                 {"seed": 3, "x": [0, 100], "y": [0.45, 0.85]}],
+    "scratch": [{"seed": 1, "points": [[0, 0.0], [100, 0.6]]}, {"seed": 2, "points": [[0, 0.0], [100, 0.7]]},
+                {"seed": 3, "points": [[0, 0.0], [100, 0.5]]}]})JSON";
   std::string output;
   REQUIRE(cli({"transfer", "metrics", curves, "--out", dir.path + "/m.json"}, &output) == 0);
-  CHECK_THAT(output, Contains("seeds: transfer 2, scratch 1"));
+  CHECK_THAT(output, Contains("seeds: transfer 3, scratch 3"));
   CHECK_THAT(output, Contains("verdict: positive transfer"));
   const nlohmann::json m = read_json(dir.path + "/m.json");
   CHECK(m["jumpstart"]["value"].get<double>() == Approx(0.45));
+  CHECK(m["p_value"].get<double>() == Approx(0.00102).margin(0.00002));
   CHECK(m["axis"] == "games");
+  // One scratch seed decides nothing, whatever the difference.
+  std::ofstream(dir.path + "/one.json") << R"JSON({"transfer": [{"x": [0, 1], "y": [0.9, 1]},
+    {"x": [0, 1], "y": [0.8, 1]}, {"x": [0, 1], "y": [0.85, 1]}], "scratch": [{"x": [0, 1], "y": [0, 0]}]})JSON";
+  REQUIRE(cli({"transfer", "metrics", dir.path + "/one.json"}, &output) == 0);
+  CHECK_THAT(output, Contains("verdict: inconclusive (1 seed)"));
   std::ofstream(dir.path + "/bad.json") << R"({"transfer": [], "scratch": []})";
   CHECK(cli({"transfer", "metrics", dir.path + "/bad.json"}, &output) == 2);
   CHECK_THAT(output, Contains("no transfer curves"));

@@ -67,6 +67,7 @@ TEST_CASE("transfer metrics of hand-made curves have the known values", "[transf
   CHECK(m.area_difference.method == "t");
   CHECK(m.time_ratio.method == "bootstrap");
   CHECK(m.per_seed_transfer.area == std::vector<double>{45, 45, 45});
+  CHECK(m.per_seed_transfer.seed == std::vector<int64_t>{1, 2, 3});
   CHECK(m.per_seed_scratch.time_to_threshold[2] == Approx(50.0));
 
   const TransferMetrics up = compute_transfer_metrics(
