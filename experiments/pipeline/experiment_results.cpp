@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agents/net/checkpoint.h"
+#include "envs/util/text.h"
 #include "experiments/arena/ratings.h"
 #include "experiments/arena/tournament.h"
 #include "experiments/pipeline/experiment_plan.h"
@@ -396,6 +397,13 @@ nlohmann::json collect_experiment_results(const std::string& run_dir) {
                                                                  curves[c.versus->name], options);
           } catch (const std::invalid_argument& e) {
             pending.entry["error"] = e.what();
+            if (charged && spec.source.cost >= spec.amount) {
+              pending.entry["error"] =
+                  "the source's cost (" + format_fixed(spec.source.cost, 0) + " " +
+                  budget_unit_name(spec.unit) +
+                  ") pushes the arm's curves past scratch's whole range: no areas to compare; "
+                  "the times to the threshold, seed by seed, compare total compute";
+            }
           }
           all_metrics.push_back(std::move(pending));
         }

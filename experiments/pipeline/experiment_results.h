@@ -2,8 +2,10 @@
 // Everything an experiment's run folder holds, gathered into one JSON document for the report
 // (and for other tools): learning curves with Elo anchored at random = 0 (95% intervals) and win
 // rates against the reference pool at every milestone, training losses and rates, transfer
-// metrics of every transfer arm against the scratch arm (Elo and win rate; the "total time" view
-// when the spec charges the source's cost), the final tournament and CKA. Works on a finished
+// metrics of every transfer arm against scratch and of every trained-source arm against its
+// control (Elo and win rate; the target-only view, and the source-charged view for trained-source
+// arms against scratch; Holm-adjusted per y and view), each arm's config differences from
+// scratch, the final tournament, CKA, and rliable aggregates across targets. Works on a finished
 // folder and on one a runner is writing (what is not there yet is left out). Reads only the run
 // folder. Not thread-safe with itself on one folder (it writes report/).
 #include <nlohmann/json.hpp>

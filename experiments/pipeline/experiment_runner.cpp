@@ -245,6 +245,10 @@ int run_experiment(const ExperimentRunOptions& o, std::ostream& out, std::ostrea
     } catch (const nlohmann::json::exception& e) {
       throw InputError(spec_copy + " is not valid JSON: " + e.what());
     }
+    // Folders written before both compute views were always reported record the choice.
+    if (previous.contains("budget") && previous["budget"].is_object()) {
+      previous["budget"].erase("charge_source");
+    }
     if (previous != resolved) {
       throw InputError("'" + o.run_dir + "' holds another experiment (its experiment.json " +
                        "differs from " + o.spec_path + "); use another --out");

@@ -164,7 +164,10 @@ ExperimentSpec experiment_spec_from_json(const nlohmann::json& j, const std::str
     s.unit = parse_budget_unit(unit);
     if (!r.has("amount")) JsonObjectReader::fail("budget.amount", "is required");
     r.number("amount", &s.amount, 0, 9e15);
-    r.boolean("charge_source", &s.charge_source);
+    // Accepted from specs written when one view had to be chosen; both views are always
+    // computed now, so the value is ignored.
+    bool ignored_charge_source = false;
+    r.boolean("charge_source", &ignored_charge_source);
     r.finish();
   });
   if (!(s.amount > 0)) fail("budget.amount", "must be > 0 (every arm's compute budget)");
@@ -397,8 +400,7 @@ nlohmann::json experiment_spec_to_json(const ExperimentSpec& s) {
   j["name"] = s.name;
   if (!s.description.empty()) j["description"] = s.description;
   j["seeds"] = s.seeds;
-  j["budget"] = {
-      {"unit", budget_unit_name(s.unit)}, {"amount", s.amount}, {"charge_source", s.charge_source}};
+  j["budget"] = {{"unit", budget_unit_name(s.unit)}, {"amount", s.amount}};
   j["evaluation"] = {{"every", s.eval_every},    {"games", s.eval_games},
                      {"visits", s.eval_visits},  {"pool_games", s.pool_games},
                      {"threshold", s.threshold}, {"opening_plies", s.opening_plies}};

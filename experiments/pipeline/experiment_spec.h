@@ -17,7 +17,7 @@
 //                 "pool": ["random", "mcts(playouts=100)", "mcts(playouts=1000)"],
 //                 "elo_threshold_agent": "mcts(playouts=1000)"}],
 //    "seeds": 2,
-//    "budget": {"unit": "evaluations", "amount": 300000, "charge_source": false},
+//    "budget": {"unit": "evaluations", "amount": 300000},
 //    "evaluation": {"every": 100000, "games": 8, "visits": 32, "pool_games": 8,
 //                   "threshold": 0.6, "opening_plies": 0},
 //    "final": {"games_per_pair": 4},
@@ -81,7 +81,6 @@ struct ExperimentSpec {
   int seeds = 3;  // seeds 1..seeds per arm
   BudgetUnit unit = BudgetUnit::kEvaluations;
   double amount = 0;               // the budget of every arm, in `unit`
-  bool charge_source = false;      // transfer curves shifted by the source's cost
   double eval_every = 0;           // milestones every this many units
   int eval_games = 8;              // per pool agent and milestone (even)
   int eval_visits = 32;            // the net's search playouts in evaluations and the final

@@ -40,7 +40,12 @@ struct TrainGroup {
 class ExperimentPage {
  public:
   explicit ExperimentPage(const json& results)
-      : results_(results), unit_(text_at(results, "unit")), metrics_(unit_) {}
+      : results_(results),
+        unit_(text_at(results, "unit")),
+        metrics_(unit_,
+                 number_at(results.is_object() && results.contains("source") ? results.at("source")
+                                                                             : json(),
+                           "cost")) {}
   report::ReportOutput render();
 
  private:

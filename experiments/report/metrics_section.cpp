@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <tuple>
 
@@ -37,7 +38,7 @@ std::string estimate_text(const json& result, const char* key) {
     text += " [" + format_general(lo, 4) + ", " + format_general(hi, 4) + "]";
   }
   const double defined = number_at(e, "defined_fraction");
-  if (text_at(e, "method") == "bootstrap" && std::isfinite(defined) && defined < 1) {
+  if (text_at(e, "method") == "bootstrap" && defined > 0 && defined < 1) {
     text += " (defined in " + format_fixed(100 * defined, 0) + "% of resamples)";
   }
   return text;
@@ -79,7 +80,8 @@ std::vector<const json*> ordered_comparisons(const json& target, const json& met
 
 }  // namespace
 
-MetricsSections::MetricsSections(std::string unit) : unit_(std::move(unit)) {}
+MetricsSections::MetricsSections(std::string unit, double source_cost)
+    : unit_(std::move(unit)), source_cost_(source_cost) {}
 
 std::string MetricsSections::target_html(const json& target, const std::string& where) {
   return metrics_html(target, where) + times_html(target, where) + differences_html(target, where);
@@ -114,6 +116,7 @@ std::string MetricsSections::metrics_html(const json& target, const std::string&
     const std::vector<const json*> entries = ordered_comparisons(target, metrics, where, y);
     if (entries.empty()) continue;
     std::vector<std::vector<TableCell>> rows;
+    std::string not_computed;
     for (const json* entry : entries) {
       const json& m = *entry;
       const std::string arm = text_at(m, "arm", "?"), versus = text_at(m, "versus", "?");
@@ -123,8 +126,10 @@ std::string MetricsSections::metrics_html(const json& target, const std::string&
       std::vector<TableCell> row = {TableCell(arm + " vs " + versus, "text"),
                                     TableCell(view_name(total_time), "text"), threshold};
       if (m.contains("error")) {
-        row.push_back(TableCell("not computed: " + text_at(m, "error"), "text"));
-        rows.push_back(row);
+        not_computed += "<li>" +
+                        html_escape(arm + " vs " + versus + " (" + view_name(total_time) +
+                                    "): " + text_at(m, "error")) +
+                        "</li>\n";
         continue;
       }
       const json empty = json::object();
@@ -176,32 +181,35 @@ std::string MetricsSections::metrics_html(const json& target, const std::string&
                      "time-to-threshold ratio (bootstrap)", "Welch p", "Holm-adjusted p", "verdict",
                      "seeds (arm / other)", "seeds for 80% power"},
                     rows);
+    if (!not_computed.empty()) h += "<p>Not computed:</p>\n<ul>\n" + not_computed + "</ul>\n";
   }
   return h;
 }
 
 std::string MetricsSections::times_html(const json& target, const std::string& where) {
   const std::string name = text_at(target, "name");
-  // y -> arm -> seed -> (target-only time, source-charged time), from the comparisons against
-  // scratch (each arm's own per-seed times, the same in every comparison it is part of).
-  struct Times {
-    double target_only = kNaN, charged = kNaN;
-    bool has_target_only = false, has_charged = false;
-  };
-  std::map<std::string, std::map<std::string, std::map<int64_t, Times>>> times;
+  // y -> arm -> seed -> time (NaN: not reached), from the comparisons against scratch (each
+  // arm's own per-seed times, the same in every comparison it is part of, target compute only).
+  std::map<std::string, std::map<std::string, std::map<int64_t, double>>> times;
   std::map<std::string, double> thresholds;
   std::map<std::string, std::string> threshold_agents;
   std::vector<std::string> arm_names;
-  for (const auto& arm : array_at(target, "arms", where)) arm_names.push_back(text_at(arm, "name"));
+  std::set<std::string> trained_source_arms;  // charged the source's cost
+  for (const auto& arm : array_at(target, "arms", where)) {
+    arm_names.push_back(text_at(arm, "name"));
+    const json& transfer = arm.is_object() ? arm.value("transfer", json()) : json();
+    if (transfer.is_object() && text_at(transfer, "source_weights", "trained") == "trained") {
+      trained_source_arms.insert(arm_names.back());
+    }
+  }
   for (const auto& m : array_at(target, "metrics", where)) {
-    if (!m.contains("result") || !m.contains("threshold") ||
-        text_at(m, "versus_kind") != "scratch") {
+    if (!m.contains("result") || !m.at("result").is_object() || !m.contains("threshold") ||
+        text_at(m, "versus_kind") != "scratch" || m.value("total_time", false)) {
       continue;
     }
     const std::string y = text_at(m, "y");
     thresholds[y] = number_at(m, "threshold");
     if (m.contains("threshold_agent")) threshold_agents[y] = text_at(m, "threshold_agent");
-    const bool charged = m.value("total_time", false);
     const json& per_seed = m.at("result").value("per_seed", json::object());
     for (const auto& [side, arm] :
          {std::pair<const char*, std::string>{"transfer", text_at(m, "arm")},
@@ -212,28 +220,23 @@ std::string MetricsSections::times_html(const json& target, const std::string& w
       const json& values = array_at(s, "time_to_threshold", "per_seed");
       for (size_t i = 0; i < seeds.size() && i < values.size(); ++i) {
         if (!seeds[i].is_number_integer()) continue;
-        Times& t = times[y][arm][seeds[i].get<int64_t>()];
-        const double v = values[i].is_number() ? values[i].get<double>() : kNaN;
-        // Scratch has no source to charge: its time is the same in both views.
-        if (charged && std::string(side) == "transfer") {
-          t.charged = v;
-          t.has_charged = true;
-        } else {
-          t.target_only = v;
-          t.has_target_only = true;
-        }
+        times[y][arm][seeds[i].get<int64_t>()] =
+            values[i].is_number() ? values[i].get<double>() : kNaN;
       }
     }
   }
   if (times.empty()) return "";
+  const bool charge = std::isfinite(source_cost_) && source_cost_ > 0;
   std::string h = "<h3>Time to the threshold, seed by seed</h3>\n<p>The first " + x_label() +
                   " count at which each seed's curve reaches the threshold (read linearly between "
-                  "evaluations); \"not reached\" within the compared range. With the source "
-                  "charged, the source's training cost is added.</p>\n";
-  auto cell = [](bool has, double v) {
-    return !has            ? std::string("")
-           : std::isnan(v) ? std::string("not reached")
-                           : format_general(v, 6);
+                  "evaluations); \"not reached\" within the compared range.";
+  if (charge) {
+    h += " Source charged: the source's training (" + format_general(source_cost_, 6) + " " +
+         x_label() + ") added for the arms that start from the trained source.";
+  }
+  h += "</p>\n";
+  auto text = [](double v) {
+    return std::isnan(v) ? std::string("not reached") : format_general(v, 6);
   };
   for (const char* y : {"elo", "win_rate"}) {
     if (!times.count(y)) continue;
@@ -243,16 +246,18 @@ std::string MetricsSections::times_html(const json& target, const std::string& w
     std::vector<std::vector<TableCell>> rows;
     for (const std::string& arm : arm_names) {
       if (!times[y].count(arm)) continue;
-      for (const auto& [seed, t] : times[y][arm]) {
-        rows.push_back({TableCell(arm, "text"), std::to_string(seed),
-                        cell(t.has_target_only, t.target_only), cell(t.has_charged, t.charged)});
+      const double cost = charge && trained_source_arms.count(arm) ? source_cost_ : 0;
+      for (const auto& [seed, time] : times[y][arm]) {
+        std::vector<TableCell> row = {TableCell(arm, "text"), std::to_string(seed), text(time)};
+        if (charge) row.push_back(text(time + cost));
+        rows.push_back(row);
         times_.add_row({name, y, CsvTable::number(thresholds[y]), arm, std::to_string(seed),
-                        t.has_target_only ? CsvTable::number(t.target_only) : "",
-                        t.has_charged ? CsvTable::number(t.charged) : ""});
+                        CsvTable::number(time), CsvTable::number(time + cost)});
       }
     }
-    h += "<h4>" + title + "</h4>\n" +
-         html_table({"arm", "seed", "target only", "source charged"}, rows);
+    std::vector<std::string> header = {"arm", "seed", "target only"};
+    if (charge) header.push_back("source charged");
+    h += "<h4>" + title + "</h4>\n" + html_table(header, rows);
   }
   return h;
 }

@@ -16,8 +16,9 @@ namespace tenuki::report {
 
 class MetricsSections {
  public:
-  // `unit`: the experiment's compute unit ("evaluations", ...), "" when unknown.
-  explicit MetricsSections(std::string unit);
+  // `unit`: the experiment's compute unit ("evaluations", ...), "" when unknown. `source_cost`:
+  // what the source's training cost in that unit (NaN or 0: nothing to charge).
+  MetricsSections(std::string unit, double source_cost);
 
   // The metrics, times-to-threshold and differences sections of results.targets[i] (`where`
   // names it in errors). Throws std::invalid_argument naming a present key of the wrong type.
@@ -37,6 +38,7 @@ class MetricsSections {
   std::string x_label() const { return unit_.empty() ? "x" : unit_; }
 
   std::string unit_;
+  double source_cost_;
   CsvTable metrics_{{"target",
                      "arm",
                      "versus",

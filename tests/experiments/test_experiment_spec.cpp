@@ -70,6 +70,13 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
   CHECK(ok.status == 0);
   CHECK(ok.output.find("ttt/fine-tune/s2/eval/6000") != std::string::npos);
   CHECK(ok.output.find("estimated total") != std::string::npos);
+  // Specs written when one compute view had to be chosen still read (both views are reported).
+  nlohmann::json legacy = miniature_spec();
+  legacy["budget"]["charge_source"] = true;
+  const CommandResult old =
+      run_tenuki("experiment run " + write_spec(dir.path, legacy) + " --dry-run", dir.path);
+  INFO(old.output);
+  CHECK(old.status == 0);
 }
 
 TEST_CASE("a run folder's status is read where the pool's engines are missing", "[experiment]") {
