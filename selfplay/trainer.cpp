@@ -181,6 +181,7 @@ TrainStepStats Trainer::step(const TrainingBatch& batch) {
   }
   impl_->optimizer->zero_grad();
   loss.backward();
+  if (after_backward_) after_backward_(*net_);
   impl_->optimizer->step();
   ++steps_;
 

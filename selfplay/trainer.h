@@ -15,6 +15,7 @@
 // method. Readers of net() (checkpoints, weight publication) must run on that thread too, or
 // while no step is in progress.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,11 @@ class Trainer {
   ~Trainer();
 
   TrainStepStats step(const TrainingBatch& batch);
+  // Called on every step between the backward pass and the optimiser step, on the step's thread
+  // (data-parallel learners average the gradients here: LearnerGroup::average_gradients).
+  void set_after_backward(std::function<void(PolicyValueNet&)> hook) {
+    after_backward_ = std::move(hook);
+  }
   int64_t steps() const { return steps_; }
   void set_steps(int64_t steps) { steps_ = steps; }
   // Base learning rate at step t (schedule applied, multipliers not).
@@ -69,6 +75,7 @@ class Trainer {
   std::shared_ptr<PolicyValueNet> net_;
   TrainerConfig config_;
   int64_t steps_ = 0;
+  std::function<void(PolicyValueNet&)> after_backward_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -10,19 +10,22 @@
 
 #include "envs/util/atomic_file.h"
 #include "envs/util/input_error.h"
+#include "selfplay/run/actor_chunks.h"
 
 namespace tenuki {
 namespace fs = std::filesystem;
 
 nlohmann::json run_state_to_json(const RunState& s) {
-  return {{"step", s.step},
-          {"games", s.games},
-          {"positions", s.positions},
-          {"samples_consumed", s.samples_consumed},
-          {"evaluations", s.evaluations},
-          {"wall_seconds", s.wall_seconds},
-          {"next_chunk", s.next_chunk},
-          {"latest_checkpoint", s.latest_checkpoint}};
+  nlohmann::json j = {{"step", s.step},
+                      {"games", s.games},
+                      {"positions", s.positions},
+                      {"samples_consumed", s.samples_consumed},
+                      {"evaluations", s.evaluations},
+                      {"wall_seconds", s.wall_seconds},
+                      {"next_chunk", s.next_chunk},
+                      {"latest_checkpoint", s.latest_checkpoint}};
+  if (!s.ingested.empty()) j["ingested"] = ingest_marks_to_json(s.ingested);
+  return j;
 }
 
 RunState run_state_from_json(const nlohmann::json& j) {
@@ -35,6 +38,7 @@ RunState run_state_from_json(const nlohmann::json& j) {
   s.evaluations = j.value("evaluations", int64_t{0});
   s.next_chunk = j.at("next_chunk").get<int64_t>();
   s.latest_checkpoint = j.at("latest_checkpoint").get<std::string>();
+  if (j.contains("ingested")) s.ingested = ingest_marks_from_json(j.at("ingested"));
   return s;
 }
 

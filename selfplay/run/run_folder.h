@@ -10,8 +10,11 @@
 //   milestones/UNIT_X.ckpt           the net at budget milestones (BudgetConfig)
 //   optimizer.pt       optimiser state of the latest checkpoint (LibTorch archive)
 //   games/chunk_NNNNNN.jsonl         game records (selfplay/game_record.h)
+//   games/<actor>/chunk_NNNNNN.jsonl game records of self-play actors (actor_chunks.h)
+//   run_token          the run's token (actor_chunks.h)
 //   sgf/chunk_NNNNNN.sgf             the same games as an SGF collection (Go only)
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -68,6 +71,8 @@ struct RunState {
   double wall_seconds = 0;        // over all sessions
   int64_t next_chunk = 1;         // number of the next game-record chunk
   std::string latest_checkpoint;  // path relative to the run directory; "" before the first
+  // Per self-play actor, the next chunk to ingest (actor_chunks.h); empty without actors.
+  std::map<std::string, int64_t> ingested;
 };
 nlohmann::json run_state_to_json(const RunState& state);
 RunState run_state_from_json(const nlohmann::json& j);

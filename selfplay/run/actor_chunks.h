@@ -1,0 +1,54 @@
+#pragma once
+// Game-record chunks of self-play actors that share a run folder with the learners:
+//   games/<actor>/chunk_<seq>.jsonl   (seq from 1, six digits or more)
+// Each chunk is written whole (envs/util/atomic_file.h: a temporary name beside it, then a
+// rename), so a reader never sees part of one, and an actor killed while writing leaves only a
+// temporary file, which no reader picks. Learners ingest by per-actor high-water marks (the next
+// sequence to read) kept in state.json with each checkpoint, so a restart neither loses nor
+// re-reads a chunk. Also the run's token, which ranks and actors of one run share.
+// No LibTorch. Thread-safe (functions over the file system; no shared state).
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "selfplay/run/run_folder.h"
+
+namespace tenuki {
+
+// 1 to 64 letters, digits, '-' and '_'. Throws InputError naming the id otherwise.
+void check_actor_id(const std::string& id);
+
+// "games/<actor>/chunk_<seq>.jsonl", relative to the run folder.
+std::string actor_chunk_name(const std::string& actor, int64_t seq);
+
+// One past the actor's highest complete chunk (1 when it has none): where it resumes.
+int64_t next_actor_chunk(const RunDirectory& dir, const std::string& actor);
+
+struct ActorChunk {
+  std::string actor;
+  int64_t seq = 0;
+  std::string path;  // full path
+};
+
+// Per actor, the first chunk sequence not yet ingested (absent: 1).
+using IngestMarks = std::map<std::string, int64_t>;
+
+// Every complete chunk at or past its actor's mark, ordered by actor, then sequence. Folders
+// whose names are not actor ids and files not named chunk_<digits>.jsonl are skipped.
+std::vector<ActorChunk> chunks_to_ingest(const RunDirectory& dir, const IngestMarks& marks);
+
+// `marks` moved past every chunk of `ingested`.
+void advance_marks(IngestMarks* marks, const std::vector<ActorChunk>& ingested);
+
+nlohmann::json ingest_marks_to_json(const IngestMarks& marks);
+// Throws InputError naming the actor for a bad id or a mark below 1.
+IngestMarks ingest_marks_from_json(const nlohmann::json& j);
+
+// The run's token (32 hex digits): created on the first call, with the folder's file run_token
+// (atomically: concurrent first calls agree on one token), read afterwards. Throws
+// std::runtime_error when it can be neither created nor read.
+std::string run_token(const RunDirectory& dir);
+
+}  // namespace tenuki
