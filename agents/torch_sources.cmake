@@ -15,6 +15,8 @@ if(TENUKI_WITH_TORCH)
   # Commands that need networks (no LibTorch include of their own).
   set(TENUKI_TORCH_EXPERIMENT_SOURCES
     ${PROJECT_SOURCE_DIR}/experiments/cli/bench_net.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/cli/inference_setup.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/cli/selfplay_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/train_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/transfer_cli.cpp
   )

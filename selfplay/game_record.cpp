@@ -18,6 +18,7 @@ int SelfPlayRecord::training_positions() const {
 
 std::string record_to_json_line(const SelfPlayRecord& r) {
   nlohmann::json j;
+  if (!r.id.empty()) j["id"] = r.id;
   j["game"] = r.game_spec;
   j["moves"] = r.moves;
   nlohmann::json policies = nlohmann::json::array();
@@ -48,6 +49,7 @@ SelfPlayRecord record_from_json_line(const std::string& line) {
   }
   try {
     SelfPlayRecord r;
+    r.id = j.value("id", std::string());
     r.game_spec = j.at("game").get<std::string>();
     r.moves = j.at("moves").get<std::vector<Action>>();
     for (const auto& flat : j.at("policy")) {

@@ -3,10 +3,10 @@
 // game per line) so that records are readable by other tools. A line looks like
 //   {"game":"tictactoe","moves":[4,0,8],"policy":[[4,0.91,0,0.09],[0,1.0],[8,1.0]],
 //    "full":[1,1,0],"value":[0.12,-0.3,0.9],"result":1,"resigned":false}
-// where policy[i] is move i's sparse search policy target as flat (action, probability) pairs,
-// full[i] says whether move i had a full search (only those are trained on), value[i] is the
-// search's root value for the mover, and result is the final return of player 0 (+1/0/-1).
-// Free functions; thread-safe (no shared state).
+// (plus "id" when the game has one) where policy[i] is move i's sparse search policy target as flat
+// (action, probability) pairs, full[i] says whether move i had a full search (only those are
+// trained on), value[i] is the search's root value for the mover, and result is the final return of
+// player 0 (+1/0/-1). Free functions; thread-safe (no shared state).
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -18,6 +18,7 @@
 namespace tenuki {
 
 struct SelfPlayRecord {
+  std::string id;  // unique within a run ("<actor>-<chunk>-<k>" from actors); "" when not given
   std::string game_spec;
   std::vector<Action> moves;
   // Per move: (action, probability) pairs with probability > 0.

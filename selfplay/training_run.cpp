@@ -21,6 +21,7 @@
 #include "envs/games/go/sgf.h"
 #include "envs/util/text.h"
 #include "selfplay/evaluation_thread.h"
+#include "selfplay/run/actor_chunks.h"
 #include "selfplay/selfplay_worker.h"
 
 namespace tenuki {
@@ -132,6 +133,26 @@ std::vector<float> random_position_planes(const Game& game, int n, uint64_t seed
     encoding::encode(*state, game.rows(), game.cols(), out.data() + floats * i);
   }
   return out;
+}
+
+void TrainingLoop::ingest_actor_chunks(RunState& state) {
+  const auto now = Clock::now();
+  if (now < next_ingest_) return;
+  next_ingest_ = now + std::chrono::seconds(1);
+  const std::vector<ActorChunk> chunks = chunks_to_ingest(d_.dir, state.ingested);
+  for (const ActorChunk& chunk : chunks) {
+    try {
+      std::vector<SelfPlayRecord> records = read_records_file(chunk.path);
+      for (auto& r : records) {
+        d_.buffer.add(r);
+        d_.rate.add_generated(r.training_positions());
+        ++actor_games_;
+      }
+    } catch (const std::exception& e) {
+      d_.log << "skipped " << chunk.path << ": " << e.what() << std::endl;
+    }
+  }
+  advance_marks(&state.ingested, chunks);
 }
 
 void TrainingLoop::write_checkpoint(RunState& state) {
@@ -490,6 +511,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;
     }
+    ingest_actor_chunks(state);
     const int b = c.training.batch_size;
     if (!d_.rate.wait_train(b, std::chrono::milliseconds(200))) continue;
     if (d_.buffer.size() == 0) {  // counters ahead of the records (e.g. deleted chunk files)
@@ -545,6 +567,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   j["step"] = state.step;
   j["games"] = d_.records.games();
   j["evaluations"] = state.evaluations;
+  j["actor_games"] = actor_games_;
   j["wall_s"] = round_to(state.wall_seconds, 1e2);
   add_rates(session_window, j);  // this session's averages
   d_.dir.append_metrics(MetricType::kSummary, j);

@@ -87,8 +87,9 @@ struct LoopDependencies {
 };
 
 // Runs self-play workers (a Boost.Asio thread pool) and the trainer (the calling thread) until
-// the budget is reached or `stop` is set, then stops the workers, writes a checkpoint, the
-// optimiser state and state.json. Single use; call run() once from one thread.
+// the budget is reached or `stop` is set, training also on the games of any self-play actors
+// that write into the run folder (`tenuki selfplay`), then stops the workers, writes a checkpoint,
+// the optimiser state and state.json. Single use; call run() once from one thread.
 class TrainingLoop {
  public:
   explicit TrainingLoop(LoopDependencies deps) : d_(deps) {}
@@ -137,6 +138,10 @@ class TrainingLoop {
   double unit_count(BudgetUnit unit, double wall_seconds) const;
   // Snapshots the net and queues its evaluation (no-op without a hook).
   void queue_evaluation(const RunState& state);
+  // Adds the games of self-play actors' new complete chunks (selfplay/run/actor_chunks.h) to the
+  // replay buffer and the rate controller and moves state.ingested past them; a chunk that does
+  // not read is logged and skipped. At most once a second.
+  void ingest_actor_chunks(RunState& state);
 
   LoopDependencies d_;
   EvaluationHook evaluate_;
@@ -144,6 +149,8 @@ class TrainingLoop {
   int64_t evaluations_base_ = 0;             // RunState::evaluations at this session's start
   int64_t evaluator_base_ = 0;               // the batching service's count at this session's start
   int64_t last_queued_step_ = -1;            // step of the last snapshot queued for evaluation
+  std::chrono::steady_clock::time_point next_ingest_{};
+  int64_t actor_games_ = 0;  // games ingested from actors in this session
   double raw_throughput_ = 0;
   int raw_batch_ = 0;
   std::string first_parent_;

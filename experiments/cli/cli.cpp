@@ -18,6 +18,7 @@
 #include "experiments/cli/cli_commands.h"
 #include "experiments/cli/experiment_cli.h"
 #include "experiments/cli/report_cli.h"
+#include "experiments/cli/selfplay_cli.h"
 #include "experiments/cli/tournament_cli.h"
 #include "experiments/cli/train_cli.h"
 #include "experiments/cli/transfer_cli.h"
@@ -130,6 +131,17 @@ const std::vector<CommandInfo>& commands() {
        {"train experiments/train/connect_four.json --out runs/c4",
         "train experiments/train/go9.json --out runs/go9 --budget-minutes 120"},
        [](auto& a, auto& o, auto& e) { return cmd_train(a, o, e); }},
+      {"selfplay",
+       "",
+       "a self-play actor of a learners' run folder: plays with the run's latest net, writes "
+       "games/ID/chunk_SEQ.jsonl, picks up newer nets; any number may join or leave",
+       {{"run", "RUN_DIR", "", "the learners' run folder (required)"},
+        {"id", "NAME", "host-pid", "actor id: letters, digits, '-', '_'"},
+        {"games", "N", "0", "stop after N games (0: until Ctrl-C)"},
+        {"wait-seconds", "S", "600", "how long to wait for the learners' first checkpoint"},
+        {"progress-seconds", "S", "10", "seconds between progress lines (0: none)"}},
+       {"selfplay --run runs/go9 --id gpu-node-3"},
+       [](auto& a, auto& o, auto& e) { return cmd_selfplay(a, o, e); }},
       {"transfer",
        "SOURCE.ckpt",
        "carry a network and its search settings to another game or size; prints the mapping "

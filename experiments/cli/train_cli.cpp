@@ -28,9 +28,11 @@
 #include "envs/spec.h"
 #include "envs/util/atomic_file.h"
 #include "experiments/cli/args.h"
+#include "experiments/cli/inference_setup.h"
 #include "experiments/cli/stop_signals.h"
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
+#include "selfplay/run/actor_chunks.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
 #include "selfplay/training_run.h"
@@ -58,31 +60,6 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
     return "";
   }
   return a == b ? "" : (path.empty() ? "(root)" : path);
-}
-
-// The fastest of `dtypes` for inference on `options.device`: each candidate copy of `master`
-// runs `planes` (n positions) in a few interleaved rounds of about `seconds` in all (a stop
-// request ends the measuring early). One candidate is returned unmeasured.
-NetDtype fastest_dtype(const std::vector<NetDtype>& dtypes, const PolicyValueNet& master,
-                       const DeviceOptions& options, const BatchingOptions& batching,
-                       const std::vector<float>& planes, int n, const Game& game, double seconds,
-                       std::vector<DtypeTiming>* timings) {
-  if (dtypes.size() == 1) return dtypes.front();
-  std::vector<std::unique_ptr<BatchingEvaluator>> probes;
-  for (NetDtype dtype : dtypes) {
-    DeviceOptions o = options;
-    o.dtype = dtype;
-    probes.push_back(std::make_unique<BatchingEvaluator>(clone_net(master, o), batching));
-  }
-  constexpr int kRounds = 3;
-  return pick_fastest_dtype(
-      dtypes,
-      [&](NetDtype dtype) {
-        if (g_stop_requested.load()) return 0.0;
-        const size_t i = std::find(dtypes.begin(), dtypes.end(), dtype) - dtypes.begin();
-        return probes[i]->benchmark_forward(planes, n, game.rows(), game.cols(), seconds / kRounds);
-      },
-      kRounds, timings);
 }
 
 // One evaluation round: `snapshot` (the net at some step) plays config.evaluation.games against
@@ -140,9 +117,18 @@ std::vector<nlohmann::json> evaluate_against_references(
   return results;
 }
 
-// Refills `buffer` from the newest record chunks of `dir` that cover `window` positions.
-void refill_replay_buffer(const RunDirectory& dir, int64_t window, ReplayBuffer& buffer) {
-  const auto chunks = dir.record_chunks();
+// Refills `buffer` from the newest record chunks of `dir` that cover `window` positions: the
+// run's own and the actors' chunks ingested before (below `ingested`), oldest first by time.
+void refill_replay_buffer(const RunDirectory& dir, const IngestMarks& ingested, int64_t window,
+                          ReplayBuffer& buffer) {
+  std::vector<std::string> chunks = dir.record_chunks();
+  for (const ActorChunk& c : chunks_to_ingest(dir, {})) {
+    const auto mark = ingested.find(c.actor);
+    if (mark != ingested.end() && c.seq < mark->second) chunks.push_back(c.path);
+  }
+  std::stable_sort(chunks.begin(), chunks.end(), [](const std::string& a, const std::string& b) {
+    return std::filesystem::last_write_time(a) < std::filesystem::last_write_time(b);
+  });
   std::vector<std::vector<SelfPlayRecord>> loaded;
   int64_t positions = 0;
   for (auto it = chunks.rbegin(); it != chunks.rend() && positions < window; ++it) {
@@ -152,30 +138,6 @@ void refill_replay_buffer(const RunDirectory& dir, int64_t window, ReplayBuffer&
   for (auto it = loaded.rbegin(); it != loaded.rend(); ++it) {
     for (const auto& r : *it) buffer.add(r);
   }
-}
-
-// Prints the start-up dtype measurement ("  dtype auto: float32 N/s bfloat16 M/s -> chosen")
-// and returns its fields for the metrics line.
-nlohmann::json report_dtype_choice(const std::string& setting, const DeviceOptions& chosen,
-                                   int batch, const std::vector<DtypeTiming>& timings,
-                                   std::ostream& out) {
-  out << "  dtype " << setting << ":";
-  nlohmann::json line = {{"setting", setting},
-                         {"chosen", net_dtype_name(chosen.dtype)},
-                         {"batch", batch},
-                         {"device", chosen.device}};
-  for (const auto& t : timings) {
-    out << " " << net_dtype_name(t.dtype) << " ";
-    if (t.error.empty()) {
-      out << t.positions_per_second << "/s";
-    } else {
-      out << "failed (" << t.error << ")";
-      line["errors"][net_dtype_name(t.dtype)] = t.error;
-    }
-    line["positions_per_s"][net_dtype_name(t.dtype)] = std::round(t.positions_per_second * 10) / 10;
-  }
-  out << " -> " << net_dtype_name(chosen.dtype) << "\n";
-  return line;
 }
 
 // What `tenuki train` runs, resolved and checked before any work.
@@ -360,24 +322,15 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   }
 
   // 4. Services and data.
-  BatchingOptions batching;
-  batching.max_batch = config.inference.max_batch;
-  batching.wait_ms = config.inference.wait_ms;
-  batching.expected_clients =
-      config.inference.merge_workers > 0
-          ? std::min(config.inference.merge_workers, config.selfplay.workers)
-          : config.selfplay.workers;
+  const BatchingOptions batching = batching_options(config);
   // Raw forward throughput of each candidate dtype at the nominal lock-step batch; the fastest
   // serves, and its rate is the reference of the batching efficiency.
-  const int nominal_batch =
-      std::min(config.inference.max_batch,
-               config.selfplay.workers * config.selfplay.games_per_worker *
-                   std::min(config.search.leaves_per_batch, config.search.playouts));
-  const auto planes = random_position_planes(*game, nominal_batch, config.seed);
+  const int nominal = nominal_batch(config);
+  const auto planes = random_position_planes(*game, nominal, config.seed);
   const double measure_seconds = selfplay_only ? 2.0 : 1.0;
   std::vector<DtypeTiming> timings;
-  infer_options.dtype = fastest_dtype(dtypes, *master, infer_options, batching, planes,
-                                      nominal_batch, *game, measure_seconds, &timings);
+  infer_options.dtype = fastest_dtype(dtypes, *master, infer_options, batching, planes, nominal,
+                                      *game, measure_seconds, &timings);
   auto inference_net = clone_net(*master, infer_options);
   BatchingEvaluator evaluator(inference_net, batching);
   double raw = 0;
@@ -385,11 +338,10 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
     if (t.dtype == infer_options.dtype) raw = t.positions_per_second;
   }
   if (timings.empty() && !g_stop_requested.load()) {
-    raw = evaluator.benchmark_forward(planes, nominal_batch, game->rows(), game->cols(),
-                                      measure_seconds);
+    raw = evaluator.benchmark_forward(planes, nominal, game->rows(), game->cols(), measure_seconds);
   }
   ReplayBuffer buffer(game, config.replay.window);
-  if (!selfplay_only) refill_replay_buffer(dir, config.replay.window, buffer);
+  if (!selfplay_only) refill_replay_buffer(dir, state.ingested, config.replay.window, buffer);
   const int64_t slack = 2 * static_cast<int64_t>(config.training.batch_size) +
                         static_cast<int64_t>(config.loop.train_ratio * config.selfplay.workers *
                                              config.selfplay.games_per_worker);
@@ -411,10 +363,10 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
       << "\n"
       << "  workers " << config.selfplay.workers << " x " << config.selfplay.games_per_worker
       << " games, playouts " << config.search.playouts << ", raw forward " << std::fixed
-      << std::setprecision(0) << raw << " positions/s at batch " << nominal_batch << "\n";
+      << std::setprecision(0) << raw << " positions/s at batch " << nominal << "\n";
   if (!timings.empty()) {
     const nlohmann::json line =
-        report_dtype_choice(config.inference.dtype, infer_options, nominal_batch, timings, out);
+        report_dtype_choice(config.inference.dtype, infer_options, nominal, timings, out);
     if (!selfplay_only) dir.append_metrics(MetricType::kDtype, line);
   }
   if (resuming) {
@@ -426,7 +378,7 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   // 6. The loop, with reference-agent evaluation for learning curves.
   TrainingLoop loop(
       LoopDependencies{config, game, dir, evaluator, buffer, *trainer, records, rate, out});
-  loop.set_raw_throughput(raw, nominal_batch);
+  loop.set_raw_throughput(raw, nominal);
   loop.set_lineage(parent, derivation);
   uint64_t eval_round = 0;
   loop.set_evaluation([&](const PolicyValueNet& net) -> EvaluationJob {
@@ -446,7 +398,7 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
     out << std::fixed << std::setprecision(1) << "selfplay-bench: games " << records.games()
         << "  evals/s " << s.positions / seconds << "  mean batch "
         << (s.forwards > 0 ? static_cast<double>(s.positions) / s.forwards : 0.0)
-        << "  raw forward " << raw << "/s at batch " << nominal_batch << "  batching efficiency "
+        << "  raw forward " << raw << "/s at batch " << nominal << "  batching efficiency "
         << std::setprecision(3) << s.positions / seconds / raw << "  forward busy "
         << s.forward_seconds / seconds << "\n";
   } else {
