@@ -16,6 +16,7 @@ if(TENUKI_WITH_TORCH)
   set(TENUKI_TORCH_EXPERIMENT_SOURCES
     ${PROJECT_SOURCE_DIR}/experiments/cli/bench_net.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/inference_setup.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/cli/learner_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/selfplay_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/train_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/transfer_cli.cpp

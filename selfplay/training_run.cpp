@@ -135,49 +135,65 @@ std::vector<float> random_position_planes(const Game& game, int n, uint64_t seed
   return out;
 }
 
+int64_t ingest_chunks(const std::vector<ActorChunk>& chunks, ReplayBuffer& buffer,
+                      RateController& rate, std::ostream& log) {
+  int64_t games = 0;
+  for (const ActorChunk& chunk : chunks) {
+    try {
+      for (auto& r : read_records_file(chunk.path)) {
+        buffer.add(r);
+        rate.add_generated(r.training_positions());
+        ++games;
+      }
+    } catch (const std::exception& e) {
+      log << "skipped " << chunk.path << ": " << e.what() << std::endl;
+    }
+  }
+  return games;
+}
+
+void save_run_checkpoint(const RunDirectory& dir, const TrainConfig& config, const Game& game,
+                         Trainer& trainer, const std::string& first_parent,
+                         const std::string& first_derivation, RunState* state) {
+  CheckpointMeta meta;
+  meta.game_spec = game.spec();
+  meta.training_step = state->step;
+  meta.search = config.search;  // for search transfer (transfer/search_transfer.h)
+  meta.search_max_moves = config.selfplay.max_moves;
+  const std::string name = dir.checkpoint_name(state->step);
+  if (state->latest_checkpoint.empty()) {
+    meta.parent = first_parent;
+    meta.derivation = first_derivation;
+  } else if (state->latest_checkpoint == name) {
+    // Rewriting this step's checkpoint (a stop right after a scheduled one): keep its lineage.
+    const CheckpointMeta previous = read_checkpoint_meta(dir.file(name));
+    meta.parent = previous.parent;
+    meta.derivation = previous.derivation;
+  } else {
+    meta.parent = dir.file(state->latest_checkpoint);
+    meta.derivation = "continued";
+  }
+  save_checkpoint(dir.file(name), trainer.net(), meta);
+  trainer.save_optimizer(dir.file("optimizer.pt"));
+  state->latest_checkpoint = name;
+}
+
 void TrainingLoop::ingest_actor_chunks(RunState& state) {
   const auto now = Clock::now();
   if (now < next_ingest_) return;
   next_ingest_ = now + std::chrono::seconds(1);
   const std::vector<ActorChunk> chunks = chunks_to_ingest(d_.dir, state.ingested);
-  for (const ActorChunk& chunk : chunks) {
-    try {
-      std::vector<SelfPlayRecord> records = read_records_file(chunk.path);
-      for (auto& r : records) {
-        d_.buffer.add(r);
-        d_.rate.add_generated(r.training_positions());
-        ++actor_games_;
-      }
-    } catch (const std::exception& e) {
-      d_.log << "skipped " << chunk.path << ": " << e.what() << std::endl;
-    }
-  }
+  if (chunks.empty()) return;
+  const int64_t games = ingest_chunks(chunks, d_.buffer, d_.rate, d_.log);
+  actor_games_ += games;
   advance_marks(&state.ingested, chunks);
+  d_.dir.append_metrics(MetricType::kIngest, ingest_line(chunks, games));
 }
 
 void TrainingLoop::write_checkpoint(RunState& state) {
   d_.records.flush();
-  CheckpointMeta meta;
-  meta.game_spec = d_.game->spec();
-  meta.training_step = state.step;
-  meta.search = d_.config.search;  // for search transfer (transfer/search_transfer.h)
-  meta.search_max_moves = d_.config.selfplay.max_moves;
-  const std::string name = d_.dir.checkpoint_name(state.step);
-  if (state.latest_checkpoint.empty()) {
-    meta.parent = first_parent_;
-    meta.derivation = first_derivation_;
-  } else if (state.latest_checkpoint == name) {
-    // Rewriting this step's checkpoint (a stop right after a scheduled one): keep its lineage.
-    const CheckpointMeta previous = read_checkpoint_meta(d_.dir.file(name));
-    meta.parent = previous.parent;
-    meta.derivation = previous.derivation;
-  } else {
-    meta.parent = d_.dir.file(state.latest_checkpoint);
-    meta.derivation = "continued";
-  }
-  save_checkpoint(d_.dir.file(name), d_.trainer.net(), meta);
-  d_.trainer.save_optimizer(d_.dir.file("optimizer.pt"));
-  state.latest_checkpoint = name;
+  save_run_checkpoint(d_.dir, d_.config, *d_.game, d_.trainer, first_parent_, first_derivation_,
+                      &state);
   state.games = d_.records.games();
   state.next_chunk = d_.records.next_chunk();
   state.positions = d_.rate.generated();

@@ -21,6 +21,7 @@
 #include "selfplay/game_record.h"
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
+#include "selfplay/run/actor_chunks.h"
 #include "selfplay/run/run_folder.h"
 #include "selfplay/train_config.h"
 #include "selfplay/trainer.h"
@@ -156,6 +157,19 @@ class TrainingLoop {
   std::string first_parent_;
   std::string first_derivation_ = "from scratch";
 };
+
+// Reads `chunks` (actors' record chunks) into `buffer` and `rate`; returns the games added. A chunk
+// that does not read, or holds a game of another kind, is logged to `log` and skipped.
+int64_t ingest_chunks(const std::vector<ActorChunk>& chunks, ReplayBuffer& buffer,
+                      RateController& rate, std::ostream& log);
+
+// Saves the trainer's net as the checkpoint of state->step (checkpoints/step_N.ckpt) and the
+// optimiser state, and sets state->latest_checkpoint; state.json is not written. Lineage: the
+// run's first checkpoint gets first_parent / first_derivation, a rewrite of the same step keeps
+// its own, a later one is "continued" from the previous.
+void save_run_checkpoint(const RunDirectory& dir, const TrainConfig& config, const Game& game,
+                         Trainer& trainer, const std::string& first_parent,
+                         const std::string& first_derivation, RunState* state);
 
 // Encoded random positions of `game` (random playouts cut at random points), for throughput
 // benchmarks: n * kNumChannels * rows * cols floats.

@@ -127,7 +127,11 @@ const std::vector<CommandInfo>& commands() {
         {"budget-steps", "N", "config", "stop after N training steps"},
         {"budget-evaluations", "N", "config", "stop after N network evaluations by self-play"},
         {"budget-minutes", "M", "config", "stop after M minutes"},
-        {"selfplay-bench", "SECONDS", "", "measure self-play speed only, for SECONDS"}},
+        {"selfplay-bench", "SECONDS", "", "measure self-play speed only, for SECONDS"},
+        {"role", "learner", "",
+         "one learner rank of a multi-process run (torchrun, Slurm or Kubernetes variables); "
+         "the games come from `tenuki selfplay` actors"},
+        {"group-timeout", "S", "60", "learners: seconds any wait on another rank may take"}},
        {"train experiments/train/connect_four.json --out runs/c4",
         "train experiments/train/go9.json --out runs/go9 --budget-minutes 120"},
        [](auto& a, auto& o, auto& e) { return cmd_train(a, o, e); }},

@@ -30,6 +30,7 @@
 #include "experiments/cli/args.h"
 #include "experiments/cli/inference_setup.h"
 #include "experiments/cli/stop_signals.h"
+#include "experiments/cli/train_setup.h"
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
 #include "selfplay/run/actor_chunks.h"
@@ -117,8 +118,8 @@ std::vector<nlohmann::json> evaluate_against_references(
   return results;
 }
 
-// Refills `buffer` from the newest record chunks of `dir` that cover `window` positions: the
-// run's own and the actors' chunks ingested before (below `ingested`), oldest first by time.
+}  // namespace
+
 void refill_replay_buffer(const RunDirectory& dir, const IngestMarks& ingested, int64_t window,
                           ReplayBuffer& buffer) {
   std::vector<std::string> chunks = dir.record_chunks();
@@ -140,19 +141,6 @@ void refill_replay_buffer(const RunDirectory& dir, const IngestMarks& ingested, 
   }
 }
 
-// What `tenuki train` runs, resolved and checked before any work.
-struct TrainSetup {
-  TrainConfig config;  // with the command line's budget and the transfer applied
-  std::shared_ptr<const Game> game;
-  std::optional<transfer::TrainingTransfer> transfer;  // the config's "transfer" section
-  CheckpointMeta init_meta;                            // training.init_checkpoint's, when given
-  nlohmann::json resolved;  // the config as written to RUN_DIR/config.json
-  std::string config_path;  // RUN_DIR/config.json
-};
-
-// Reads the config and the budget flags, builds the game and the evaluation agents (so a bad
-// spec fails now), resolves a transfer start and an init checkpoint, and refuses a run folder
-// whose config differs in anything but the budget. Throws UsageError / SpecError.
 TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bool selfplay_only) {
   TrainSetup setup;
   TrainConfig& config = setup.config;
@@ -234,14 +222,12 @@ TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bo
   return setup;
 }
 
-}  // namespace
-
 int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.positional().size() != 1) {
     throw UsageError(
         "usage: tenuki train CONFIG.json --out RUN_DIR [--budget-games N] "
         "[--budget-steps N] [--budget-evaluations N] [--budget-minutes M] "
-        "[--selfplay-bench SECONDS]");
+        "[--selfplay-bench SECONDS] [--role learner]");
   }
   if (!args.has("out")) throw UsageError("--out RUN_DIR is required");
   const std::string run_path = args.get("out", "");
@@ -249,6 +235,13 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   // 1. Configuration, checked completely before any work.
   const bool selfplay_only = args.has("selfplay-bench");
   TrainSetup setup = resolve_train_setup(args, run_path, selfplay_only);
+  if (args.has("role")) {
+    const std::string role = args.get("role", "");
+    if (role != "learner")
+      throw UsageError("--role: 'learner' is the only role (got '" + role + "')");
+    if (selfplay_only) throw UsageError("--role learner and --selfplay-bench exclude each other");
+    return train_as_learner(args, setup, out);
+  }
   TrainConfig& config = setup.config;
   const std::shared_ptr<const Game>& game = setup.game;
   const std::optional<transfer::TrainingTransfer>& transfer_start = setup.transfer;

@@ -49,6 +49,7 @@ RunMetrics read_metrics(const std::string& path) {
         m.summary.push_back(std::move(line.fields));
         break;
       case MetricType::kMilestone:
+      case MetricType::kIngest:
         break;
     }
   }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -130,6 +131,24 @@ void LearnerGroup::broadcast_from_rank0(PolicyValueNet& net) {
     throw std::runtime_error(
         "learner rank " + std::to_string(rank_) +
         ": broadcast of rank 0's weights failed (a rank gone?): " + first_line(e.what()));
+  }
+}
+
+std::string LearnerGroup::share_from_rank0(const std::string& value) {
+  try {
+    std::vector<at::Tensor> size = {
+        torch::full({1}, static_cast<int64_t>(value.size()), torch::kInt64)};
+    impl_->group->broadcast(size)->wait();
+    const int64_t n = size[0].item<int64_t>();
+    if (n == 0) return "";
+    std::vector<at::Tensor> bytes = {torch::empty({n}, torch::kUInt8)};
+    if (rank_ == 0) std::memcpy(bytes[0].data_ptr<uint8_t>(), value.data(), value.size());
+    impl_->group->broadcast(bytes)->wait();
+    return std::string(reinterpret_cast<const char*>(bytes[0].data_ptr<uint8_t>()), n);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(
+        "learner rank " + std::to_string(rank_) +
+        ": exchange with rank 0 failed (a rank gone?): " + first_line(e.what()));
   }
 }
 

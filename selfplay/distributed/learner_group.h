@@ -48,6 +48,10 @@ class LearnerGroup {
   // defined gradients (the same config). Throws std::runtime_error when a rank is gone.
   void average_gradients(PolicyValueNet& net);
 
+  // Rank 0's `value` on every rank (the others' arguments are ignored): a collective, so every
+  // rank calls it in the same order. Throws std::runtime_error when a rank is gone.
+  std::string share_from_rank0(const std::string& value);
+
   // Counters for benchmarks: all-reduces done, bytes each carried, seconds spent in them.
   int64_t all_reduces() const { return all_reduces_; }
   int64_t last_all_reduce_bytes() const { return last_bytes_; }

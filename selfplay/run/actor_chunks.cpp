@@ -96,6 +96,12 @@ std::vector<ActorChunk> chunks_to_ingest(const RunDirectory& dir, const IngestMa
   return out;
 }
 
+nlohmann::json ingest_line(const std::vector<ActorChunk>& chunks, int64_t games) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : chunks) list.push_back({c.actor, c.seq});
+  return {{"chunks", std::move(list)}, {"games", games}};
+}
+
 void advance_marks(IngestMarks* marks, const std::vector<ActorChunk>& ingested) {
   for (const auto& c : ingested) {
     int64_t& mark = marks->emplace(c.actor, 1).first->second;

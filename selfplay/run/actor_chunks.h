@@ -39,6 +39,9 @@ using IngestMarks = std::map<std::string, int64_t>;
 // whose names are not actor ids and files not named chunk_<digits>.jsonl are skipped.
 std::vector<ActorChunk> chunks_to_ingest(const RunDirectory& dir, const IngestMarks& marks);
 
+// The metrics line of an ingest round: {"chunks": [[actor, seq], ...], "games": games}.
+nlohmann::json ingest_line(const std::vector<ActorChunk>& chunks, int64_t games);
+
 // `marks` moved past every chunk of `ingested`.
 void advance_marks(IngestMarks* marks, const std::vector<ActorChunk>& ingested);
 

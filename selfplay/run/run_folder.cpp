@@ -128,7 +128,8 @@ BudgetUnit parse_budget_unit(const std::string& name) {
 }
 
 const std::string& metric_type_name(MetricType type) {
-  static const std::vector<std::string> names = {"train", "eval", "dtype", "milestone", "summary"};
+  static const std::vector<std::string> names = {"train",     "eval",    "dtype",
+                                                 "milestone", "summary", "ingest"};
   return names[static_cast<size_t>(type)];
 }
 
@@ -171,7 +172,7 @@ MetricLines read_metric_lines(const std::string& path, int64_t tail_bytes) {
     }
     const std::string type = j.value("type", "");
     for (MetricType t : {MetricType::kTrain, MetricType::kEval, MetricType::kDtype,
-                         MetricType::kMilestone, MetricType::kSummary}) {
+                         MetricType::kMilestone, MetricType::kSummary, MetricType::kIngest}) {
       if (type == metric_type_name(t)) {
         m.lines.push_back({t, std::move(j), m.line_count});
         break;

@@ -37,6 +37,7 @@ enum class MetricType {
   kDtype,      // the start-up inference dtype measurement
   kMilestone,  // a milestone checkpoint was saved
   kSummary,    // the end of a session
+  kIngest,     // actors' chunks ingested: {"chunks": [[actor, seq], ...], "games": n}
 };
 const std::string& metric_type_name(MetricType type);
 
