@@ -1,5 +1,6 @@
 #include "selfplay/selfplay_actor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -72,9 +73,21 @@ void SelfPlayActor::pick_up_newer_net() {
 ActorTotals SelfPlayActor::run(const std::atomic<bool>& stop) {
   const std::string folder = "games/" + options_.id;
   next_seq_ = next_actor_chunk(dir_, options_.id);
-  // Self-play alone here: the learners hold the sample-to-position ratio (no trainer to wait on).
-  RateController rate(1.0, 0, 1);
+  // The learners' pace (learners.json): the workers pause while the learners hold more than
+  // half a replay window of samples they may still take (ratio x ingested - consumed); no pause
+  // before the learners report.
+  const int64_t slack =
+      std::max<int64_t>(2 * config_.training.batch_size,
+                        static_cast<int64_t>(config_.loop.train_ratio * config_.replay.window / 2));
+  RateController rate(config_.loop.train_ratio, config_.replay.min_positions, slack);
   rate.set_unlimited(true);
+  auto follow_learners = [&] {
+    LearnerProgress progress;
+    if (!read_learner_progress(dir_, &progress)) return;
+    rate.reset(progress.positions, progress.consumed);
+    rate.set_unlimited(false);
+  };
+  follow_learners();
   std::atomic<bool> workers_stop{false};
   std::vector<std::unique_ptr<SelfPlayWorker>> workers;
   const uint64_t seed_base =
@@ -112,6 +125,7 @@ ActorTotals SelfPlayActor::run(const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = Clock::now();
     if (now >= next_poll) {
+      follow_learners();
       try {
         pick_up_newer_net();
       } catch (const std::exception& e) {

@@ -6,7 +6,8 @@
 // after its highest complete chunk, and a clean stop writes the finished games as a last chunk
 // (a kill loses only the games since the last chunk). The net is the run's latest checkpoint
 // (state.json, written by the learners' rank 0 after the checkpoint itself); a newer one is
-// picked up while playing.
+// picked up while playing. The actor follows the learners' pace (learners.json): it pauses while
+// they have plenty of samples left to take.
 //
 // Thread-safety: run() once, from one thread; the workers run on their own threads.
 #include <atomic>

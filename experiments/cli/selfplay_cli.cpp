@@ -16,6 +16,7 @@
 #include "agents/net/checkpoint.h"
 #include "envs/registry.h"
 #include "envs/util/atomic_file.h"
+#include "envs/util/text.h"
 #include "experiments/cli/inference_setup.h"
 #include "experiments/cli/stop_signals.h"
 #include "selfplay/run/actor_chunks.h"
@@ -43,15 +44,29 @@ std::string default_actor_id() {
 int cmd_selfplay(const Args& args, std::ostream& out, std::ostream& /*err*/) {
   if (!args.has("run")) throw UsageError("--run RUN_DIR is required (the learners' run folder)");
   const std::string run_path = args.get("run", "");
-  namespace fs = std::filesystem;
-  if (!fs::exists(run_path + "/config.json")) {
-    throw UsageError("'" + run_path +
-                     "' is not a run folder (no config.json): start the learners first");
-  }
   const std::string id = args.has("id") ? args.get("id", "") : default_actor_id();
   check_actor_id(id);
   const int64_t max_games = args.get_int("games", 0, 0, 1L << 40);
   const double wait_seconds = args.get_double("wait-seconds", 600, 0, 1e7);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(wait_seconds * 1000));
+  StopSignals signals;
+  // Actors may start before the learners: wait for the run folder's config.
+  namespace fs = std::filesystem;
+  bool said_waiting = false;
+  while (!fs::exists(run_path + "/config.json")) {
+    if (g_stop_requested.load()) return 0;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw UsageError("'" + run_path + "' is not a run folder (no config.json after " +
+                       format_fixed(wait_seconds, 0) + " s): start the learners first");
+    }
+    if (!said_waiting) {
+      out << "selfplay: waiting for " << run_path << "/config.json (the learners write it)"
+          << std::endl;
+      said_waiting = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 
   TrainConfig config;
   try {
@@ -60,7 +75,6 @@ int cmd_selfplay(const Args& args, std::ostream& out, std::ostream& /*err*/) {
     throw UsageError(run_path + "/config.json: " + e.what());
   }
   const std::shared_ptr<const Game> game = make_game(config.game);
-  StopSignals signals;
 
   const RunDirectory dir(run_path);
   fs::create_directories(dir.file("games/" + id));
@@ -74,8 +88,6 @@ int cmd_selfplay(const Args& args, std::ostream& out, std::ostream& /*err*/) {
 
   // The learners' latest net (rank 0 writes state.json after the checkpoint it names).
   std::string checkpoint;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(wait_seconds * 1000));
   while (checkpoint.empty()) {
     if (dir.has_state()) {
       try {
@@ -86,7 +98,7 @@ int cmd_selfplay(const Args& args, std::ostream& out, std::ostream& /*err*/) {
     if (!checkpoint.empty()) break;
     if (g_stop_requested.load()) return 0;
     if (std::chrono::steady_clock::now() > deadline) {
-      throw UsageError("no checkpoint in " + run_path + " after " + std::to_string(wait_seconds) +
+      throw UsageError("no checkpoint in " + run_path + " after " + format_fixed(wait_seconds, 0) +
                        " s (are the learners running?)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

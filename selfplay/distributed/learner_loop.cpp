@@ -60,6 +60,7 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
   const int64_t games_at_start = state.games;
   const int64_t steps_at_start = state.step;
   auto next_scan = session_start;
+  auto next_progress_file = session_start;
   auto last_progress = session_start;
   double loss_sum = 0, policy_sum = 0, value_sum = 0;
   int loss_n = 0;
@@ -79,6 +80,10 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
           decision["chunks"].push_back({chunk.actor, chunk.seq});
         }
       }
+    }
+    if (rank0() && Clock::now() >= next_progress_file) {
+      next_progress_file = Clock::now() + std::chrono::seconds(1);
+      write_learner_progress(d_.dir, {d_.trainer.steps(), d_.rate.generated(), d_.rate.consumed()});
     }
     if (d_.group) decision = nlohmann::json::parse(d_.group->share_from_rank0(decision.dump()));
     if (decision["stop"].get<bool>()) break;
@@ -148,6 +153,7 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
   state.wall_seconds = wall();
   if (rank0()) {
     write_checkpoint(state);
+    write_learner_progress(d_.dir, {state.step, d_.rate.generated(), d_.rate.consumed()});
     d_.log << (stop.load() ? "stopping: " : "finished: ") << "step " << state.step
            << ", games ingested " << state.games << std::endl;
     nlohmann::json summary = {{"step", state.step},

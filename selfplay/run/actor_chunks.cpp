@@ -128,6 +128,21 @@ IngestMarks ingest_marks_from_json(const nlohmann::json& j) {
   return marks;
 }
 
+void write_learner_progress(const RunDirectory& dir, const LearnerProgress& p) {
+  const nlohmann::json j = {{"step", p.step}, {"positions", p.positions}, {"consumed", p.consumed}};
+  write_file_atomically(dir.file("learners.json"), j.dump() + "\n");
+}
+
+bool read_learner_progress(const RunDirectory& dir, LearnerProgress* p) {
+  const nlohmann::json j = nlohmann::json::parse(read_file(dir.file("learners.json")), nullptr,
+                                                 /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("positions") || !j.contains("consumed")) return false;
+  p->step = j.value("step", int64_t{0});
+  p->positions = j.value("positions", int64_t{0});
+  p->consumed = j.value("consumed", int64_t{0});
+  return true;
+}
+
 std::string run_token(const RunDirectory& dir) {
   const std::string path = dir.file("run_token");
   std::string token = read_file(path);

@@ -49,6 +49,17 @@ nlohmann::json ingest_marks_to_json(const IngestMarks& marks);
 // Throws InputError naming the actor for a bad id or a mark below 1.
 IngestMarks ingest_marks_from_json(const nlohmann::json& j);
 
+// What the learners have ingested and consumed, for the actors' pace (the file learners.json,
+// written atomically by rank 0 about once a second).
+struct LearnerProgress {
+  int64_t step = 0;
+  int64_t positions = 0;  // training positions ingested
+  int64_t consumed = 0;   // training samples consumed
+};
+void write_learner_progress(const RunDirectory& dir, const LearnerProgress& progress);
+// False when there is none yet (or it does not read: it is being replaced).
+bool read_learner_progress(const RunDirectory& dir, LearnerProgress* progress);
+
 // The run's token (32 hex digits): created on the first call, with the folder's file run_token
 // (atomically: concurrent first calls agree on one token), read afterwards. Throws
 // std::runtime_error when it can be neither created nor read.

@@ -12,6 +12,7 @@
 //   games/chunk_NNNNNN.jsonl         game records (selfplay/game_record.h)
 //   games/<actor>/chunk_NNNNNN.jsonl game records of self-play actors (actor_chunks.h)
 //   run_token          the run's token (actor_chunks.h)
+//   learners.json      the learners' ingested positions and consumed samples (actor_chunks.h)
 //   sgf/chunk_NNNNNN.sgf             the same games as an SGF collection (Go only)
 #include <cstdint>
 #include <map>

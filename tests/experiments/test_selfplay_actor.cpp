@@ -81,7 +81,7 @@ TEST_CASE("an actor writes whole chunks of uniquely named games and resumes afte
   CHECK(ids.size() == 30);
 
   // Bad input: not a run folder, a bad id, an id in use.
-  r = run_tenuki("selfplay --run " + dir.path + " --games 1", dir.path);
+  r = run_tenuki("selfplay --run " + dir.path + " --games 1 --wait-seconds 1", dir.path);
   CHECK(r.status == 2);
   CHECK_THAT(r.output, Catch::Matchers::Contains("is not a run folder"));
   r = run_tenuki("selfplay --run " + run + " --id 'a b' --games 1", dir.path);
