@@ -88,9 +88,12 @@ std::vector<ActorChunk> chunks_to_ingest(const RunDirectory& dir, const IngestMa
   std::vector<ActorChunk> out;
   for (const std::string& actor : actors) {
     const auto mark = marks.find(actor);
-    const int64_t from = mark == marks.end() ? 1 : mark->second;
-    for (auto& c : actor_chunks(dir.file("games/" + actor), actor)) {
-      if (c.seq >= from) out.push_back(std::move(c));
+    // Chunks are numbered without gaps (an actor resumes after its highest complete chunk), so
+    // probing from the mark costs the new chunks only, however many old ones the folder holds.
+    for (int64_t seq = mark == marks.end() ? 1 : mark->second;; ++seq) {
+      const std::string path = dir.file(actor_chunk_name(actor, seq));
+      if (!fs::is_regular_file(path, ec)) break;
+      out.push_back({actor, seq, path});
     }
   }
   return out;

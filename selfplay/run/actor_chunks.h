@@ -35,8 +35,9 @@ struct ActorChunk {
 // Per actor, the first chunk sequence not yet ingested (absent: 1).
 using IngestMarks = std::map<std::string, int64_t>;
 
-// Every complete chunk at or past its actor's mark, ordered by actor, then sequence. Folders
-// whose names are not actor ids and files not named chunk_<digits>.jsonl are skipped.
+// Every complete chunk at or past its actor's mark, ordered by actor, then sequence: from the
+// mark on, up to the first number that is missing (actors number their chunks without gaps).
+// Folders whose names are not actor ids are skipped. Costs the new chunks, not the old ones.
 std::vector<ActorChunk> chunks_to_ingest(const RunDirectory& dir, const IngestMarks& marks);
 
 // The metrics line of an ingest round: {"chunks": [[actor, seq], ...], "games": games}.
