@@ -5,10 +5,22 @@
 #include <memory>
 #include <ostream>
 
+#include "experiments/cli/args.h"
 #include "experiments/cli/stop_signals.h"
 #include "selfplay/trainer.h"
 
 namespace tenuki {
+
+DeviceOptions inference_device(const TrainConfig& config, std::vector<NetDtype>* dtypes) {
+  DeviceOptions options;
+  try {
+    options.device = resolve_device_name(config.inference.device);
+    *dtypes = dtype_candidates(config.inference.dtype, options.device != "cpu");
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("config: inference: ") + e.what());
+  }
+  return options;
+}
 
 BatchingOptions batching_options(const TrainConfig& config) {
   BatchingOptions batching;

@@ -15,6 +15,10 @@
 
 namespace tenuki {
 
+// The inference device of `config` (resolved: "auto" becomes cuda or cpu) and, in *dtypes, the
+// dtypes to try there. Throws UsageError naming config.inference for an impossible choice.
+DeviceOptions inference_device(const TrainConfig& config, std::vector<NetDtype>* dtypes);
+
 // The batching service's options for `config`'s self-play workers.
 BatchingOptions batching_options(const TrainConfig& config);
 

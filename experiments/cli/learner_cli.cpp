@@ -36,16 +36,8 @@ int train_as_learner(const Args& args, TrainSetup& setup, std::ostream& out) {
   const double timeout = args.get_double("group-timeout", 60, 1, 3600);
   StopSignals signals;
 
-  DeviceOptions train_options;
-  train_options.device = config.training.device;
   PolicyValueNet::set_threads(config.inference.threads);
-  auto master = std::make_shared<PolicyValueNet>(config.network, config.seed, train_options);
-  std::unique_ptr<Trainer> trainer;
-  try {
-    trainer = std::make_unique<Trainer>(master, config.training);
-  } catch (const ConfigError& e) {
-    throw UsageError(e.what());
-  }
+  auto [master, trainer] = make_master_and_trainer(config);
 
   RunDirectory dir(run_path);
   const bool rank0 = env.rank == 0;

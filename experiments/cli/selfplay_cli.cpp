@@ -110,14 +110,8 @@ int cmd_selfplay(const Args& args, std::ostream& out, std::ostream& /*err*/) {
                      game->spec());
   }
 
-  DeviceOptions infer_options;
   std::vector<NetDtype> dtypes;
-  try {
-    infer_options.device = resolve_device_name(config.inference.device);
-    dtypes = dtype_candidates(config.inference.dtype, infer_options.device != "cpu");
-  } catch (const std::exception& e) {
-    throw UsageError(std::string("config: inference: ") + e.what());
-  }
+  DeviceOptions infer_options = inference_device(config, &dtypes);
   PolicyValueNet::set_threads(config.inference.threads);
   const BatchingOptions batching = batching_options(config);
   const int nominal = nominal_batch(config);

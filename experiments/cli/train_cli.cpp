@@ -120,6 +120,19 @@ std::vector<nlohmann::json> evaluate_against_references(
 
 }  // namespace
 
+MasterAndTrainer make_master_and_trainer(const TrainConfig& config) {
+  DeviceOptions options;
+  options.device = config.training.device;
+  MasterAndTrainer out;
+  out.master = std::make_shared<PolicyValueNet>(config.network, config.seed, options);
+  try {
+    out.trainer = std::make_unique<Trainer>(out.master, config.training);
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+  return out;
+}
+
 void refill_replay_buffer(const RunDirectory& dir, const IngestMarks& ingested, int64_t window,
                           ReplayBuffer& buffer) {
   std::vector<std::string> chunks = dir.record_chunks();
@@ -248,31 +261,15 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   const CheckpointMeta& init_meta = setup.init_meta;
   const nlohmann::json& resolved = setup.resolved;
   const std::string& config_path = setup.config_path;
-  DeviceOptions infer_options;
-  infer_options.device = config.inference.device;
-
   // The inference device, and the dtypes to try there (an impossible dtype fails here).
   std::vector<NetDtype> dtypes;
-  try {
-    infer_options.device = resolve_device_name(config.inference.device);
-    dtypes = dtype_candidates(config.inference.dtype, infer_options.device != "cpu");
-  } catch (const std::exception& e) {
-    throw UsageError(std::string("config: inference: ") + e.what());
-  }
+  DeviceOptions infer_options = inference_device(config, &dtypes);
   // SIGINT/SIGTERM from here on stop the run cleanly (checkpoint and state written).
   StopSignals signals;
 
   // The master net and its trainer (checks frozen / lr-multiplier prefixes against the net).
-  DeviceOptions train_options;
-  train_options.device = config.training.device;
   PolicyValueNet::set_threads(config.inference.threads);
-  auto master = std::make_shared<PolicyValueNet>(config.network, config.seed, train_options);
-  std::unique_ptr<Trainer> trainer;
-  try {
-    trainer = std::make_unique<Trainer>(master, config.training);
-  } catch (const ConfigError& e) {
-    throw UsageError(e.what());
-  }
+  auto [master, trainer] = make_master_and_trainer(config);
 
   // 2. Run directory (one writer at a time: a stopping predecessor gets a minute to finish) and
   // counters.

@@ -13,6 +13,7 @@
 #include "selfplay/replay_buffer.h"
 #include "selfplay/run/actor_chunks.h"
 #include "selfplay/train_config.h"
+#include "selfplay/trainer.h"
 #include "transfer/training_transfer.h"
 
 namespace tenuki {
@@ -36,6 +37,14 @@ TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bo
 // run's own and the actors' chunks ingested before (below `ingested`), oldest first by time.
 void refill_replay_buffer(const RunDirectory& dir, const IngestMarks& ingested, int64_t window,
                           ReplayBuffer& buffer);
+
+// The float32 master net (config.network, config.seed, on config.training.device) and its trainer.
+// Throws UsageError for a frozen or lr-multiplier prefix that names no parameter.
+struct MasterAndTrainer {
+  std::shared_ptr<PolicyValueNet> master;
+  std::unique_ptr<Trainer> trainer;
+};
+MasterAndTrainer make_master_and_trainer(const TrainConfig& config);
 
 // `tenuki train --role learner`: one learner rank of a multi-process run (learner_cli.cpp).
 int train_as_learner(const Args& args, TrainSetup& setup, std::ostream& out);

@@ -23,24 +23,13 @@
 #include "selfplay/game_record.h"
 #include "selfplay/run/actor_chunks.h"
 #include "tests/experiments/experiment_test_helpers.h"
+#include "tests/support/free_port.h"
 
 namespace tenuki::test {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // Starts `tenuki ARGS` with extra environment variables; its output goes to `log`.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
@@ -81,21 +70,6 @@ std::map<std::string, std::string> rank(int r, int world, int port) {
           {"MASTER_PORT", std::to_string(port)}};
 }
 
-std::string write_config(const std::string& dir) {
-  const std::string config = dir + "/ttt.json";
-  std::ofstream(config) << R"({
-    "game": "tictactoe", "seed": 3,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-    "selfplay": {"workers": 1, "games_per_worker": 8, "chunk_games": 10},
-    "inference": {"device": "cpu", "dtype": "float32", "threads": 1, "wait_ms": 1},
-    "replay": {"window": 2000, "min_positions": 40},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 4,
-                 "metrics_every": 2, "progress_seconds": 0}
-  })";
-  return config;
-}
-
 // Every ingest line's chunks, in order.
 std::vector<std::pair<std::string, int64_t>> ingested_chunks(const std::string& run) {
   std::vector<std::pair<std::string, int64_t>> out;
@@ -114,7 +88,7 @@ std::vector<std::pair<std::string, int64_t>> ingested_chunks(const std::string& 
 TEST_CASE("2 learners and actors on one machine: every actor's games are trained on once",
           "[learners]") {
   TempDir dir;
-  const std::string config = write_config(dir.path), run = dir.path + "/run";
+  const std::string config = write_tiny_ttt_config(dir.path), run = dir.path + "/run";
   const int port = free_port();
   auto learners = [&](int steps, const std::string& tag) {
     std::vector<pid_t> pids;
@@ -181,7 +155,7 @@ TEST_CASE("2 learners and actors on one machine: every actor's games are trained
 TEST_CASE("learners with bad launch variables, a second job or a dead rank fail in time",
           "[learners]") {
   TempDir dir;
-  const std::string config = write_config(dir.path), run = dir.path + "/run";
+  const std::string config = write_tiny_ttt_config(dir.path), run = dir.path + "/run";
   // WORLD_SIZE without RANK.
   pid_t p = spawn({"train", config, "--out", run, "--role", "learner", "--budget-steps", "4"},
                   {{"WORLD_SIZE", "2"}}, dir.path + "/bad.log");

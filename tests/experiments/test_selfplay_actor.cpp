@@ -25,17 +25,7 @@ namespace fs = std::filesystem;
 
 // A tiny Tic-tac-toe run of `steps` training steps in `dir`/run; returns the run folder.
 std::string tiny_run(const std::string& dir, int steps) {
-  const std::string config = dir + "/ttt.json";
-  std::ofstream(config) << R"({
-    "game": "tictactoe", "seed": 3,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-    "selfplay": {"workers": 1, "games_per_worker": 8, "chunk_games": 10},
-    "inference": {"device": "cpu", "dtype": "float32", "threads": 1, "wait_ms": 1},
-    "replay": {"window": 500, "min_positions": 40},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 4,
-                 "progress_seconds": 0}
-  })";
+  const std::string config = write_tiny_ttt_config(dir);
   const std::string run = dir + "/run";
   std::string output;
   REQUIRE(run_train({config, "--out", run, "--budget-steps", std::to_string(steps)}, &output) == 0);

@@ -20,25 +20,15 @@
 #include "selfplay/distributed/learner_group.h"
 #include "selfplay/trainer.h"
 #include "tests/selfplay/net_test_helpers.h"
+#include "tests/support/free_port.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
+using tenuki::test::free_port;
 
 namespace {
 
 // A TCP port nothing listens on now (the kernel's pick for port 0).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 LaunchEnv rank_env(int rank, int world, int port) {
   LaunchEnv env;
