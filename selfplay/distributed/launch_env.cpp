@@ -62,6 +62,14 @@ LaunchEnv read_launch_env(const std::function<const char*(const char*)>& get) {
                        ? whole_number(local_name, get(local_name), 0, env.world_size - 1)
                        : 0;
   env.distributed = true;
+  for (const char* name : {"TORCHELASTIC_RESTART_COUNT", "SLURM_RESTART_COUNT"}) {
+    if (has(name)) {
+      env.generation = whole_number(name, get(name), 0, 1 << 20);
+      break;
+    }
+  }
+  env.agent_store = has("TORCHELASTIC_USE_AGENT_STORE") &&
+                    std::string(get("TORCHELASTIC_USE_AGENT_STORE")) == "True";
   if (env.world_size == 1 && !has("MASTER_ADDR") && !has("MASTER_PORT")) return env;
   if (!has("MASTER_ADDR") || std::string(get("MASTER_ADDR")).empty()) {
     throw InputError("MASTER_ADDR is not set (" + env.launcher +

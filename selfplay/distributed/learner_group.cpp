@@ -42,7 +42,7 @@ LearnerGroup::LearnerGroup(const LaunchEnv& env, const LearnerGroupOptions& opti
   const double seconds = options.timeout.count() / 1000.0;
   c10d::TCPStoreOptions store_options;
   store_options.port = static_cast<uint16_t>(env.master_port);
-  store_options.isServer = rank_ == 0;
+  store_options.isServer = rank_ == 0 && !env.agent_store;
   store_options.numWorkers = world_size_;
   store_options.waitWorkers = false;  // the token exchange below waits, with its own messages
   store_options.timeout = options.timeout;
@@ -52,13 +52,13 @@ LearnerGroup::LearnerGroup(const LaunchEnv& env, const LearnerGroupOptions& opti
   } catch (const std::exception& e) {
     throw InputError(
         me + ": " +
-        (rank_ == 0 ? "cannot serve the rendezvous on port " + std::to_string(env.master_port) +
+        (store_options.isServer ? "cannot serve the rendezvous on port " + std::to_string(env.master_port) +
                           " (in use?)"
                     : "no rendezvous at " + where + " within " + std::to_string(seconds) + " s") +
         ": " + first_line(e.what()));
   }
   impl_->store = c10::make_intrusive<c10d::PrefixStore>(
-      "tenuki/" + std::to_string(options.generation) + "/", tcp);
+      "tenuki/generation_" + std::to_string(env.generation), tcp);
   c10d::Store& store = *impl_->store;
 
   // Tokens first: a stranger is refused before it can join a collective.

@@ -1,6 +1,7 @@
 #pragma once
 // Data-parallel learners on torch.distributed (c10d) with the Gloo backend: one LearnerGroup per
-// learner rank. Rank 0 serves the rendezvous (a c10d TCPStore at MASTER_ADDR:MASTER_PORT); every
+// learner rank. Rank 0 serves the rendezvous (a c10d TCPStore at MASTER_ADDR:MASTER_PORT; under
+// torchrun's static rendezvous its agent serves it), keyed by the launch's restart generation; every
 // rank shows the run's token there first, so a rank of another run is refused with a message
 // before any collective starts. Then rank 0's parameters and buffers go to every rank, and after
 // each backward pass the gradients are averaged over the ranks in one flattened buffer (the C++
@@ -23,7 +24,6 @@ class PolicyValueNet;
 struct LearnerGroupOptions {
   std::string run_token;                     // the run folder's token; must match rank 0's
   std::chrono::milliseconds timeout{60000};  // rendezvous and every collective
-  int generation = 0;                        // restart count: keys of one launch apart
 };
 
 class LearnerGroup {

@@ -38,6 +38,24 @@ TEST_CASE("launch variables of torchrun, Slurm and Kubernetes give the rank", "[
   CHECK(torchrun.local_rank == 1);
   CHECK(torchrun.master_addr == "127.0.0.1");
   CHECK(torchrun.master_port == 29511);
+  CHECK_FALSE(torchrun.agent_store);
+  CHECK(torchrun.generation == 0);
+
+  // torchrun's static rendezvous: its agent serves the store; a restart is a new generation.
+  const LaunchEnv restarted = read({{"RANK", "0"},
+                                    {"WORLD_SIZE", "2"},
+                                    {"MASTER_ADDR", "127.0.0.1"},
+                                    {"MASTER_PORT", "29511"},
+                                    {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+                                    {"TORCHELASTIC_RESTART_COUNT", "2"}});
+  CHECK(restarted.agent_store);
+  CHECK(restarted.generation == 2);
+  CHECK_FALSE(read({{"RANK", "0"},
+                    {"WORLD_SIZE", "2"},
+                    {"MASTER_ADDR", "127.0.0.1"},
+                    {"MASTER_PORT", "29511"},
+                    {"TORCHELASTIC_USE_AGENT_STORE", "False"}})
+                  .agent_store);
 
   const LaunchEnv slurm = read({{"SLURM_PROCID", "3"},
                                 {"SLURM_NTASKS", "4"},
@@ -48,6 +66,12 @@ TEST_CASE("launch variables of torchrun, Slurm and Kubernetes give the rank", "[
   CHECK(slurm.rank == 3);
   CHECK(slurm.world_size == 4);
   CHECK(slurm.local_rank == 1);
+  CHECK(read({{"SLURM_PROCID", "0"},
+              {"SLURM_NTASKS", "2"},
+              {"SLURM_RESTART_COUNT", "1"},
+              {"MASTER_ADDR", "node01"},
+              {"MASTER_PORT", "29500"}})
+            .generation == 1);  // a requeued job
 
   const LaunchEnv k8s = read({{"JOB_COMPLETION_INDEX", "2"},
                               {"WORLD_SIZE", "3"},
