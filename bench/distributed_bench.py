@@ -2,13 +2,15 @@
 """Learners and actors as processes on this machine (a benchmark, not a test).
 
 Prints: positions/s ingested by one learner with 1, 2 and 3 actors (one worker each: on 2 cores
-this shows overhead, not speed-up); learner steps/s with 1 and 2 ranks on the same data, with
-the all-reduce's time and bytes per step; the time from a checkpoint to the actors' pick-up; the
-time for rank 0 to notice a killed rank, and to resume. The network is experiments/train/go9.json's.
+this shows overhead, not speed-up), the policy lag (learner steps from the net that played a
+position to the step that trained on it; median over train lines of each line's p50 and p95) and
+the actors' delay from a net's publication to its pick-up; learner steps/s with 1 and 2 ranks on
+the same data, with the all-reduce's time and bytes per step; the time for rank 0 to notice a
+killed rank, and to resume. The network is experiments/train/go9.json's.
 
 Usage: bench/distributed_bench.py [--seconds 60] [--steps 40] [--out /tmp/tenuki_dist_bench]
 """
-import argparse, json, os, shutil, signal, socket, subprocess, sys, time
+import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENUKI = os.environ.get("TENUKI", os.path.join(ROOT, "build", "tenuki"))
@@ -88,8 +90,10 @@ def main():
     os.makedirs(a.out)
     print(f"machine: {os.cpu_count()} cores; net: experiments/train/go9.json (9x9)")
 
-    # 1. Ingest with 1, 2, 3 actors and one learner (time-limited).
-    print("\nactors  positions ingested/s  games/s  (one learner rank, 1 worker per actor)")
+    # 1. Ingest with 1, 2, 3 actors and one learner (time-limited), with the policy lag of what
+    # the learner trained on and the actors' pick-up delay of each published net.
+    print("\nactors  positions ingested/s  games/s  policy lag p50/p95 (steps)  pick-up mean/most (s)"
+          "  (one learner rank, 1 worker per actor)")
     for k in (1, 2, 3):
         run = os.path.join(a.out, f"ingest{k}")
         config = bench_config(os.path.join(a.out, f"ingest{k}.json"), 6)
@@ -100,7 +104,20 @@ def main():
         stop(acts)
         s = state(run)
         wall = s["wall_seconds"]
-        print(f"{k:6d}  {s['positions'] / wall:21.1f}  {s['games'] / wall:7.2f}")
+        train = [j for j in lines(run, "train") if "policy_lag_p50" in j]
+        p50 = statistics.median(j["policy_lag_p50"] for j in train) if train else float("nan")
+        p95 = statistics.median(j["policy_lag_p95"] for j in train) if train else float("nan")
+        pickups = []
+        for n in range(k):
+            with open(os.path.join(a.out, f"ingest{k}.actor{n}")) as f:
+                m = re.search(r"pick-up after publication: mean ([0-9.]+) s, most ([0-9.]+) s",
+                              f.read())
+            if m:
+                pickups.append((float(m.group(1)), float(m.group(2))))
+        mean = statistics.mean(p[0] for p in pickups) if pickups else float("nan")
+        most = max(p[1] for p in pickups) if pickups else float("nan")
+        print(f"{k:6d}  {s['positions'] / wall:21.1f}  {s['games'] / wall:7.2f}  "
+              f"{p50:12.0f} / {p95:<12.0f}  {mean:10.2f} / {most:<8.2f}")
 
     # 2. Learner speed on the same data: 1 rank, then 2 ranks (train_ratio high: no waiting).
     run = os.path.join(a.out, "learn")

@@ -37,6 +37,7 @@ std::string record_to_json_line(const SelfPlayRecord& r) {
   j["value"] = std::move(values);
   j["result"] = r.result;
   j["resigned"] = r.resigned;
+  if (r.net_step >= 0) j["net_step"] = r.net_step;
   return j.dump();
 }
 
@@ -66,6 +67,7 @@ SelfPlayRecord record_from_json_line(const std::string& line) {
     r.root_values = j.value("value", std::vector<float>(r.moves.size(), 0.0f));
     r.result = j.at("result").get<double>();
     r.resigned = j.value("resigned", false);
+    r.net_step = j.value("net_step", int64_t{-1});
     if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
         r.root_values.size() != r.moves.size()) {
       throw std::invalid_argument("moves, policy, full and value must have equal lengths");

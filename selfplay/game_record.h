@@ -27,6 +27,9 @@ struct SelfPlayRecord {
   std::vector<float> root_values;
   double result = 0;  // return of player 0
   bool resigned = false;
+  // The learner step of the net that played the game (actors: the net in use when it ended);
+  // -1: not recorded. With the step that trains on a position it gives the policy lag.
+  int64_t net_step = -1;
 
   // Number of moves with a full search (the training positions of this game).
   int training_positions() const;

@@ -77,6 +77,7 @@ void init_batch(const Game& game, int n, TrainingBatch& b) {
   b.value.assign(static_cast<size_t>(n), 0.0f);
   b.ownership.assign(static_cast<size_t>(n) * cells, 0.0f);
   b.symmetries.assign(static_cast<size_t>(n), 0);
+  b.net_steps.assign(static_cast<size_t>(n), -1);
 }
 
 }  // namespace
@@ -108,6 +109,7 @@ void ReplayBuffer::fill(const StoredGame& g, int move, int s, TrainingBatch& b, 
     own[game.map_action(s, c)] = v;
   }
   b.symmetries[slot] = s;
+  b.net_steps[slot] = g.record.net_step;
 }
 
 TrainingBatch ReplayBuffer::sample(int n, Rng& rng, bool augment) const {

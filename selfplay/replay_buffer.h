@@ -35,6 +35,7 @@ struct TrainingBatch {
   std::vector<float> value;      // size
   std::vector<float> ownership;  // size * rows * cols
   std::vector<int> symmetries;   // the symmetry applied to each sample
+  std::vector<int64_t> net_steps;  // each sample's SelfPlayRecord::net_step (-1: not recorded)
 };
 
 class ReplayBuffer {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <ostream>
@@ -21,13 +22,15 @@ using Clock = std::chrono::steady_clock;
 
 SelfPlayActor::SelfPlayActor(const RunDirectory& dir, const TrainConfig& config,
                              std::shared_ptr<const Game> game, BatchingEvaluator& evaluator,
-                             std::string checkpoint, ActorOptions options, std::ostream& log)
+                             std::string checkpoint, int64_t net_step, ActorOptions options,
+                             std::ostream& log)
     : dir_(dir),
       config_(config),
       game_(std::move(game)),
       evaluator_(evaluator),
       options_(std::move(options)),
-      log_(log) {
+      log_(log),
+      net_step_(net_step) {
   check_actor_id(options_.id);
   if (!(options_.poll_seconds > 0)) throw std::invalid_argument("poll_seconds must be > 0");
   totals_.checkpoint = std::move(checkpoint);
@@ -38,6 +41,7 @@ void SelfPlayActor::add(SelfPlayRecord&& record) {
   if (done_.load()) return;  // max_games already kept
   totals_.games += 1;
   totals_.positions += record.training_positions();
+  record.net_step = net_step_.load();
   kept_.push_back(std::move(record));
   if (static_cast<int>(kept_.size()) >= config_.selfplay.chunk_games) write_chunk_locked();
   if (options_.max_games > 0 && totals_.games >= options_.max_games) done_ = true;
@@ -64,10 +68,22 @@ void SelfPlayActor::pick_up_newer_net() {
     return;  // being replaced: read it next time
   }
   if (state.latest_checkpoint.empty() || state.latest_checkpoint == totals_.checkpoint) return;
+  // Published when state.json named it (the learners write it after the checkpoint).
+  std::error_code error;
+  const auto published = std::filesystem::last_write_time(dir_.file("state.json"), error);
   std::shared_ptr<PolicyValueNet> net = load_checkpoint(dir_.file(state.latest_checkpoint));
   evaluator_.publish_weights(*net);
+  net_step_ = state.step;
+  const double pickup =
+      error ? 0.0
+            : std::max(0.0, std::chrono::duration<double>(
+                                std::filesystem::file_time_type::clock::now() - published)
+                                .count());
+  std::lock_guard<std::mutex> lock(chunk_mutex_);
   totals_.checkpoint = state.latest_checkpoint;
   ++totals_.net_updates;
+  totals_.pickup_seconds_sum += pickup;
+  totals_.pickup_seconds_max = std::max(totals_.pickup_seconds_max, pickup);
 }
 
 ActorTotals SelfPlayActor::run(const std::atomic<bool>& stop) {

@@ -36,15 +36,19 @@ struct ActorOptions {
 struct ActorTotals {
   int64_t games = 0, positions = 0, chunks = 0;
   int64_t net_updates = 0;  // newer nets picked up
+  // Seconds from a net's publication (state.json naming it written) to its pick-up: sum and most.
+  double pickup_seconds_sum = 0, pickup_seconds_max = 0;
   std::string checkpoint;   // the net playing at the end (relative to the run folder)
 };
 
 class SelfPlayActor {
  public:
-  // Borrows everything; `evaluator` serves the net of `checkpoint` (relative to the run folder).
+  // Borrows everything; `evaluator` serves the net of `checkpoint` (relative to the run folder),
+  // trained for `net_step` steps.
   SelfPlayActor(const RunDirectory& dir, const TrainConfig& config,
                 std::shared_ptr<const Game> game, BatchingEvaluator& evaluator,
-                std::string checkpoint, ActorOptions options, std::ostream& log);
+                std::string checkpoint, int64_t net_step, ActorOptions options,
+                std::ostream& log);
 
   // Plays until `stop` is set or max_games are done. Throws std::runtime_error when a chunk
   // cannot be written or a worker fails (chunks written before stay).
@@ -68,6 +72,7 @@ class SelfPlayActor {
   std::vector<SelfPlayRecord> kept_;  // guarded by chunk_mutex_
   int64_t next_seq_ = 1;              // guarded by chunk_mutex_
   ActorTotals totals_;                // games/positions/chunks guarded by chunk_mutex_
+  std::atomic<int64_t> net_step_;     // the served net's step, stamped on each finished game
   std::atomic<bool> done_{false};     // max_games reached
 };
 

@@ -129,11 +129,17 @@ int cmd_selfplay(const Args& args, std::ostream& out, std::ostream& /*err*/) {
   options.id = id;
   options.max_games = max_games;
   options.progress_seconds = args.get_double("progress-seconds", 10, 0, 1e6);
-  SelfPlayActor actor(dir, config, game, evaluator, checkpoint, options, out);
+  SelfPlayActor actor(dir, config, game, evaluator, checkpoint, meta.training_step, options, out);
   const ActorTotals totals = actor.run(g_stop_requested);
   out << "selfplay: actor " << id << " wrote " << totals.games << " games (" << totals.positions
       << " positions) in " << totals.chunks << " chunks; nets picked up " << totals.net_updates
-      << ", last " << totals.checkpoint << "\n";
+      << ", last " << totals.checkpoint;
+  if (totals.net_updates > 0) {
+    out << "; pick-up after publication: mean "
+        << format_fixed(totals.pickup_seconds_sum / totals.net_updates, 2) << " s, most "
+        << format_fixed(totals.pickup_seconds_max, 2) << " s";
+  }
+  out << "\n";
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "selfplay/distributed/learner_loop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int world_of(const LearnerGroup* group) { return group ? group->world_size() : 1; }
+
+// The q-quantile (0..1) of `values` (reordered), nearest rank. Precondition: not empty.
+int64_t quantile(std::vector<int64_t>& values, double q) {
+  const size_t k = std::min(values.size() - 1, static_cast<size_t>(q * values.size()));
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+  return values[k];
+}
 
 }  // namespace
 
@@ -64,6 +72,9 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
   auto last_progress = session_start;
   double loss_sum = 0, policy_sum = 0, value_sum = 0;
   int loss_n = 0;
+  // Policy lag of this rank's samples since the last train line: the step that trains on a
+  // position minus the step of the net that played it (games that recorded it).
+  std::vector<int64_t> lags;
   auto budget_reached = [&] {
     const BudgetConfig& b = c.budget;
     return (b.steps > 0 && d_.trainer.steps() >= b.steps) ||
@@ -110,6 +121,9 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
       continue;
     }
     TrainingBatch batch = d_.buffer.sample(share, rng, c.replay.augment);
+    for (int64_t net_step : batch.net_steps) {
+      if (rank0() && net_step >= 0) lags.push_back(d_.trainer.steps() - net_step);
+    }
     const TrainStepStats s = d_.trainer.step(batch);
     d_.rate.add_consumed(c.training.batch_size);
     state.step = d_.trainer.steps();
@@ -129,6 +143,10 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
                              {"learners", world},
                              {"buffer_size", d_.buffer.size()},
                              {"wall_s", state.wall_seconds}};
+      if (!lags.empty()) {
+        line["policy_lag_p50"] = quantile(lags, 0.5);
+        line["policy_lag_p95"] = quantile(lags, 0.95);
+      }
       if (d_.group && d_.group->all_reduces() > 0) {
         line["allreduce_ms"] = 1000 * d_.group->all_reduce_seconds() / d_.group->all_reduces();
         line["allreduce_bytes"] = d_.group->last_all_reduce_bytes();
@@ -136,6 +154,7 @@ RunState LearnerLoop::run(RunState state, const std::atomic<bool>& stop) {
       d_.dir.append_metrics(MetricType::kTrain, line);
       loss_sum = policy_sum = value_sum = 0;
       loss_n = 0;
+      lags.clear();
     }
     if (state.step % c.loop.checkpoint_every == 0) write_checkpoint(state);
     if (c.loop.progress_seconds > 0 &&

@@ -15,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -150,6 +151,26 @@ TEST_CASE("2 learners and actors on one machine: every actor's games are trained
   }
   CHECK(ids_ingested == ids_written_below_marks);
   CHECK(ids_ingested.size() >= 30);
+
+  // Every actor game names the step of the net that played it, and the learners report the
+  // policy lag of what they trained on.
+  for (const auto& chunk : chunks_to_ingest(RunDirectory(run), {})) {
+    for (const auto& r : read_records_file(chunk.path)) {
+      CHECK(r.net_step >= 0);
+      CHECK(r.net_step <= 20);
+    }
+  }
+  int lag_lines = 0;
+  std::istringstream metrics(read_text(run + "/metrics.jsonl"));
+  for (std::string line; std::getline(metrics, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("type", "") != "train" || !j.contains("policy_lag_p50")) continue;
+    ++lag_lines;
+    CHECK(j["policy_lag_p50"].get<int64_t>() >= 0);
+    CHECK(j["policy_lag_p95"].get<int64_t>() >= j["policy_lag_p50"].get<int64_t>());
+    CHECK(j["policy_lag_p95"].get<int64_t>() <= j["step"].get<int64_t>());
+  }
+  CHECK(lag_lines > 0);
 }
 
 TEST_CASE("learners with bad launch variables, a second job or a dead rank fail in time",

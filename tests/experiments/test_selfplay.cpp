@@ -76,6 +76,11 @@ TEST_CASE("game records round-trip through JSON lines", "[selfplay]") {
   auto game = make_game("connect_four");
   SelfPlayRecord r = random_record(game, 3);
   SelfPlayRecord back = record_from_json_line(record_to_json_line(r));
+  CHECK(back.net_step == -1);  // not recorded: absent from the line
+  r.net_step = 42;
+  CHECK(record_to_json_line(r).find("\"net_step\":42") != std::string::npos);
+  back = record_from_json_line(record_to_json_line(r));
+  CHECK(back.net_step == 42);
   CHECK(back.game_spec == r.game_spec);
   CHECK(back.moves == r.moves);
   CHECK(back.full_search == r.full_search);
