@@ -30,11 +30,11 @@ namespace tenuki {
 struct TrainingBatch {
   int size = 0;
   int rows = 0, cols = 0, num_actions = 0;
-  std::vector<float> planes;     // size * kNumChannels * rows * cols
-  std::vector<float> policy;     // size * num_actions
-  std::vector<float> value;      // size
-  std::vector<float> ownership;  // size * rows * cols
-  std::vector<int> symmetries;   // the symmetry applied to each sample
+  std::vector<float> planes;       // size * kNumChannels * rows * cols
+  std::vector<float> policy;       // size * num_actions
+  std::vector<float> value;        // size
+  std::vector<float> ownership;    // size * rows * cols
+  std::vector<int> symmetries;     // the symmetry applied to each sample
   std::vector<int64_t> net_steps;  // each sample's SelfPlayRecord::net_step (-1: not recorded)
 };
 

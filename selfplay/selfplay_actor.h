@@ -38,7 +38,7 @@ struct ActorTotals {
   int64_t net_updates = 0;  // newer nets picked up
   // Seconds from a net's publication (state.json naming it written) to its pick-up: sum and most.
   double pickup_seconds_sum = 0, pickup_seconds_max = 0;
-  std::string checkpoint;   // the net playing at the end (relative to the run folder)
+  std::string checkpoint;  // the net playing at the end (relative to the run folder)
 };
 
 class SelfPlayActor {
@@ -47,8 +47,7 @@ class SelfPlayActor {
   // trained for `net_step` steps.
   SelfPlayActor(const RunDirectory& dir, const TrainConfig& config,
                 std::shared_ptr<const Game> game, BatchingEvaluator& evaluator,
-                std::string checkpoint, int64_t net_step, ActorOptions options,
-                std::ostream& log);
+                std::string checkpoint, int64_t net_step, ActorOptions options, std::ostream& log);
 
   // Plays until `stop` is set or max_games are done. Throws std::runtime_error when a chunk
   // cannot be written or a worker fails (chunks written before stay).

@@ -19,9 +19,9 @@ struct LaunchEnv {
   std::string launcher;      // "torchrun", "slurm" or "kubernetes" (when distributed)
   int rank = 0;              // 0 .. world_size - 1
   int world_size = 1;
-  int local_rank = 0;       // rank on this machine
-  std::string master_addr;  // where rank 0 serves the rendezvous
-  int master_port = 0;      // 1 .. 65535
+  int local_rank = 0;        // rank on this machine
+  std::string master_addr;   // where rank 0 serves the rendezvous
+  int master_port = 0;       // 1 .. 65535
   bool agent_store = false;  // torchrun's agent serves the store: rank 0 only joins it
   int generation = 0;        // restarts of this job so far (0 on the first launch)
 };

@@ -50,12 +50,12 @@ LearnerGroup::LearnerGroup(const LaunchEnv& env, const LearnerGroupOptions& opti
   try {
     tcp = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
   } catch (const std::exception& e) {
-    throw InputError(
-        me + ": " +
-        (store_options.isServer ? "cannot serve the rendezvous on port " + std::to_string(env.master_port) +
-                          " (in use?)"
-                    : "no rendezvous at " + where + " within " + std::to_string(seconds) + " s") +
-        ": " + first_line(e.what()));
+    throw InputError(me + ": " +
+                     (store_options.isServer ? "cannot serve the rendezvous on port " +
+                                                   std::to_string(env.master_port) + " (in use?)"
+                                             : "no rendezvous at " + where + " within " +
+                                                   std::to_string(seconds) + " s") +
+                     ": " + first_line(e.what()));
   }
   impl_->store = c10::make_intrusive<c10d::PrefixStore>(
       "tenuki/generation_" + std::to_string(env.generation), tcp);

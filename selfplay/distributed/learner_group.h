@@ -1,8 +1,8 @@
 #pragma once
 // Data-parallel learners on torch.distributed (c10d) with the Gloo backend: one LearnerGroup per
 // learner rank. Rank 0 serves the rendezvous (a c10d TCPStore at MASTER_ADDR:MASTER_PORT; under
-// torchrun's static rendezvous its agent serves it), keyed by the launch's restart generation; every
-// rank shows the run's token there first, so a rank of another run is refused with a message
+// torchrun's static rendezvous its agent serves it), keyed by the launch's restart generation;
+// every rank shows the run's token there first, so a rank of another run is refused with a message
 // before any collective starts. Then rank 0's parameters and buffers go to every rank, and after
 // each backward pass the gradients are averaged over the ranks in one flattened buffer (the C++
 // API has no DistributedDataParallel). Every wait is bounded by `timeout`: a rank that dies or
