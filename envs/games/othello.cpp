@@ -1,7 +1,11 @@
 // Othello (Reversi) on an even square board. Black (player 0) moves first from the standard
 // four-disc centre. A player with no placement must pass (pass is then the only legal action);
-// the game ends when neither player can place. More discs wins.
+// the game ends when neither player can place. More discs wins. Boards up to 8x8 use bitboards;
+// larger ones (10..16) a cell array scanned along the eight directions.
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 
 #include "envs/games/builtin_games.h"
 #include "envs/games/grid_state.h"
@@ -153,7 +157,167 @@ class OthelloState : public GridState {
   std::vector<int32_t> undo_info_;  // start of each move's entries in flipped_
 };
 
+// Boards up to 8x8 as two bitboards in an 8x8 frame (bit r * 8 + c; cells past the board's size
+// stay empty and outside `valid_`). Moves and flips come from shifts along the eight directions,
+// the legal placements of the player to move are kept after every move. The cell array and hash
+// of GridState are kept too (cell_owner, hash and the encoding read them).
+class OthelloBitboardState : public GridState {
+ public:
+  explicit OthelloBitboardState(std::shared_ptr<const Game> game)
+      : GridState(game, 0x0e110), n_(game->rows()) {
+    for (int r = 0; r < n_; ++r) {
+      for (int c = 0; c < n_; ++c) valid_ |= bit(r, c);
+    }
+    const int m = n_ / 2;
+    set_disc((m - 1) * n_ + (m - 1), 1);
+    set_disc((m - 1) * n_ + m, 0);
+    set_disc(m * n_ + (m - 1), 0);
+    set_disc(m * n_ + m, 1);
+    refresh_status();
+  }
+
+  void legal_actions(std::vector<Action>* out) const override {
+    out->clear();
+    if (terminal_) return;
+    if (legal_ == 0) {
+      out->push_back(game().pass_action());
+      return;
+    }
+    for (uint64_t m = legal_; m; m &= m - 1) out->push_back(cell_of(std::countr_zero(m)));
+  }
+  bool is_legal(Action action) const override {
+    if (terminal_) return false;
+    if (action == game().pass_action()) return legal_ == 0;
+    return on_board_empty(action) && (legal_ & bit_of(action)) != 0;
+  }
+  bool is_terminal() const override { return terminal_; }
+  std::array<double, kNumPlayers> returns() const override {
+    if (!terminal_) return {0, 0};
+    const int black = std::popcount(discs_[0]), white = std::popcount(discs_[1]);
+    if (black == white) return {0, 0};
+    return black > white ? std::array<double, 2>{1, -1} : std::array<double, 2>{-1, 1};
+  }
+  std::unique_ptr<State> clone() const override {
+    return std::unique_ptr<State>(new OthelloBitboardState(*this));
+  }
+  // Game plane 0: for each legal cell, the number of discs it would flip / 8.
+  void fill_game_planes(float* planes, int height, int width) const override {
+    (void)height;
+    if (terminal_) return;
+    for (uint64_t m = legal_; m; m &= m - 1) {
+      const int b = std::countr_zero(m);
+      const int k = std::popcount(flips(b, discs_[to_move_], discs_[1 - to_move_]));
+      planes[(b >> 3) * width + (b & 7)] = std::min(1.0f, k / 8.0f);
+    }
+  }
+
+ protected:
+  OthelloBitboardState(const OthelloBitboardState&) = default;
+
+  bool do_apply_action(Action action) override {
+    if (!is_legal(action)) return false;
+    uint64_t flipped = 0;
+    if (action != game().pass_action()) {
+      const int b = bit_index(action);
+      flipped = flips(b, discs_[to_move_], discs_[1 - to_move_]);
+      set_disc(action, to_move_);
+      flip_discs(flipped);
+    }
+    flipped_.push_back(flipped);
+    to_move_ = 1 - to_move_;
+    refresh_status();
+    return true;
+  }
+  void do_undo_action(Action action) override {
+    const uint64_t flipped = flipped_.back();
+    flipped_.pop_back();
+    if (action != game().pass_action()) {
+      flip_discs(flipped);
+      discs_[cells_[action]] &= ~bit_of(action);
+      remove(action);
+    }
+    to_move_ = 1 - to_move_;
+    refresh_status();
+  }
+
+ private:
+  static constexpr uint64_t bit(int r, int c) { return uint64_t{1} << (r * 8 + c); }
+  int bit_index(int cell) const { return (cell / n_) * 8 + cell % n_; }
+  uint64_t bit_of(int cell) const { return uint64_t{1} << bit_index(cell); }
+  int cell_of(int b) const { return (b >> 3) * n_ + (b & 7); }
+
+  // `b` moved one step along direction d (0..7: N, S, E, W, NE, NW, SE, SW); bits that would
+  // wrap around a row edge are dropped.
+  static uint64_t shift(uint64_t b, int d) {
+    constexpr uint64_t kNotFirstColumn = 0xfefefefefefefefeull;
+    constexpr uint64_t kNotLastColumn = 0x7f7f7f7f7f7f7f7full;
+    switch (d) {
+      case 0:
+        return b >> 8;
+      case 1:
+        return b << 8;
+      case 2:
+        return (b << 1) & kNotFirstColumn;
+      case 3:
+        return (b >> 1) & kNotLastColumn;
+      case 4:
+        return (b >> 7) & kNotFirstColumn;
+      case 5:
+        return (b >> 9) & kNotLastColumn;
+      case 6:
+        return (b << 9) & kNotFirstColumn;
+      default:
+        return (b << 7) & kNotLastColumn;
+    }
+  }
+  // Empty cells where the owner of `own` can place against `opp`.
+  uint64_t moves(uint64_t own, uint64_t opp) const {
+    const uint64_t empty = valid_ & ~(own | opp);
+    uint64_t result = 0;
+    for (int d = 0; d < 8; ++d) {
+      uint64_t run = shift(own, d) & opp;
+      for (int k = 0; k < 5; ++k) run |= shift(run, d) & opp;
+      result |= shift(run, d) & empty;
+    }
+    return result;
+  }
+  // Discs of `opp` that a placement at bit `b` by the owner of `own` flips.
+  static uint64_t flips(int b, uint64_t own, uint64_t opp) {
+    uint64_t result = 0;
+    for (int d = 0; d < 8; ++d) {
+      uint64_t run = 0, x = shift(uint64_t{1} << b, d);
+      while (x & opp) {
+        run |= x;
+        x = shift(x, d);
+      }
+      if (x & own) result |= run;
+    }
+    return result;
+  }
+  void set_disc(int cell, int player) {
+    discs_[player] |= bit_of(cell);
+    place(cell, player);
+  }
+  void flip_discs(uint64_t mask) {
+    discs_[0] ^= mask;
+    discs_[1] ^= mask;
+    for (uint64_t m = mask; m; m &= m - 1) flip(cell_of(std::countr_zero(m)));
+  }
+  void refresh_status() {
+    legal_ = moves(discs_[to_move_], discs_[1 - to_move_]);
+    terminal_ = legal_ == 0 && moves(discs_[1 - to_move_], discs_[to_move_]) == 0;
+  }
+
+  int n_;
+  uint64_t valid_ = 0;
+  std::array<uint64_t, 2> discs_{0, 0};
+  uint64_t legal_ = 0;  // placements of the player to move
+  bool terminal_ = false;
+  std::vector<uint64_t> flipped_;  // discs flipped by every move so far (0 for a pass)
+};
+
 std::unique_ptr<State> OthelloGame::new_initial_state() const {
+  if (rows() <= 8) return std::make_unique<OthelloBitboardState>(shared_from_this());
   return std::make_unique<OthelloState>(shared_from_this());
 }
 

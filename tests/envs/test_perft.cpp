@@ -38,6 +38,16 @@ TEST_CASE("perft: othello 8x8 depths 1-7", "[perft]") {
   for (int d = 1; d <= 7; ++d) REQUIRE(perft_of("othello", d) == expected[d - 1]);
 }
 
+// Smaller boards (bitboards in an 8x8 frame): counts from an independent cell-array
+// implementation (a few lines of Python: scan the eight directions, pass only when the other
+// player can move), which also agrees with the 8x8 values above.
+TEST_CASE("perft: othello 6x6 and 4x4", "[perft]") {
+  const uint64_t six[] = {4, 12, 56, 244, 1364, 7604, 47740};
+  for (int d = 1; d <= 7; ++d) REQUIRE(perft_of("othello(size=6)", d) == six[d - 1]);
+  const uint64_t four[] = {4, 12, 44, 128, 424, 1256, 3624, 9112, 20032, 36412, 50268, 55112};
+  for (int d = 1; d <= 12; ++d) REQUIRE(perft_of("othello(size=4)", d) == four[d - 1]);
+}
+
 TEST_CASE("perft: othello 8x8 depths 8-9", "[perft][slow]") {
   REQUIRE(perft_of("othello", 8) == 390216);
   REQUIRE(perft_of("othello", 9) == 3005288);
