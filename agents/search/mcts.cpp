@@ -37,6 +37,9 @@ struct Mcts::Impl {
   // root's children, or the pass to play without a search; -1 when none.
   Action blocked_root_action = -1;
   Action forced_action = -1;
+  // The forced action's value for the player to move (a decided root's best return; 1 for the
+  // pass rule's winning pass; 0 for a single legal move, whose value no search has seen).
+  float forced_value = 0;
 
   struct PendingLeaf {
     int32_t node;
@@ -59,6 +62,10 @@ struct Mcts::Impl {
   void prepare_root(const SearchConfig& config);
   // Sets blocked_root_action / forced_action for `state` (the new root).
   void apply_pass_rule(const SearchConfig& config, const State& state);
+  // A decided root needs no search: one legal action (besides a blocked pass), or every legal
+  // action ends the game (then the best return for the mover is played). Sets forced_action.
+  void decide_root(const State& state);
+  static constexpr size_t kMaxDecidedRootActions = 16;  // more: not worth trying every action
   // Removes the blocked action from the expanded root's children, renormalising the priors.
   void remove_blocked_root_child();
   void init_gumbel(const SearchConfig& config);
@@ -151,6 +158,7 @@ void Mcts::set_root(const State& state) {
   m.full_search = config_.full_search_prob >= 1.0 || m.rng.uniform() < config_.full_search_prob;
   m.target = m.full_search ? config_.playouts : config_.fast_playouts;
   m.apply_pass_rule(config_, state);
+  if (m.forced_action < 0) m.decide_root(state);
   if (m.forced_action >= 0) m.target = 0;
   // A reused root must still see its noise / Gumbel set-up for this search.
   if (m.root().expanded) {
@@ -352,10 +360,39 @@ void Mcts::Impl::apply_pass_rule(const SearchConfig& config, const State& state)
   const bool opponent_passed = !state.history().empty() && state.history().back() == pass;
   if (opponent_passed && ended[mover] > 0) {
     forced_action = pass;
+    forced_value = 1;  // the pass wins
   } else if ((ended[mover] < 0 || !state.only_pass_is_sensible()) &&
              state.legal_actions().size() > 1) {
     blocked_root_action = pass;
   }
+}
+
+void Mcts::Impl::decide_root(const State& state) {
+  std::vector<Action> legal = state.legal_actions();
+  std::erase(legal, blocked_root_action);
+  if (legal.size() == 1) {
+    forced_action = legal.front();
+    forced_value = 0;
+    return;
+  }
+  if (legal.empty() || legal.size() > kMaxDecidedRootActions) return;
+  const int mover = state.current_player();
+  auto child = state.clone();
+  Action best = -1;
+  double best_return = -2;
+  for (Action a : legal) {
+    child->apply_action(a);
+    const bool ended = child->is_terminal();
+    const double value = ended ? child->returns()[mover] : 0;
+    child->undo_action();
+    if (!ended) return;
+    if (value > best_return) {
+      best_return = value;
+      best = a;
+    }
+  }
+  forced_action = best;
+  forced_value = static_cast<float>(best_return);
 }
 
 void Mcts::Impl::remove_blocked_root_child() {
@@ -433,7 +470,7 @@ SearchResult Mcts::result() {
     r.action = m.forced_action;
     r.forced = true;
     r.full_search = false;
-    r.root_value = 1;  // the forced pass wins
+    r.root_value = m.forced_value;
     r.visits.assign(num_actions, 0);
     r.policy_target.assign(num_actions, 0.0f);
     r.policy_target[r.action] = 1;

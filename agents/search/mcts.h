@@ -27,8 +27,11 @@ struct SearchResult {
   Action action = -1;       // the move chosen (temperature / Gumbel rules applied)
   bool resign = false;      // root value below the resignation threshold
   bool full_search = true;  // false for a playout-cap-randomized fast search or a forced move
-  bool forced = false;      // chosen by a rule without a search (SearchConfig::safe_pass)
-  float root_value = 0;     // mean value for the player to move
+  // Chosen without a search: a decided root (one legal action, or every action ends the game:
+  // the best return is played) or the pass rule (SearchConfig::safe_pass). No visits; the
+  // policy target is the chosen action.
+  bool forced = false;
+  float root_value = 0;  // mean value for the player to move
   int root_visits = 0;
   std::vector<float> policy_target;  // num_actions probabilities for training
   std::vector<int> visits;           // num_actions child visit counts (raw)

@@ -1,5 +1,6 @@
 // Search and evaluators. Known facts come from an exact minimax solver, not from the search.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "agents/search/mcts.h"
 #include "agents/search/search_config.h"
 #include "envs/registry.h"
+#include "envs/util/random.h"
 
 using namespace tenuki;
 
@@ -159,28 +161,74 @@ TEST_CASE("mcts: visits, targets and tree reuse", "[mcts]") {
   REQUIRE(r2.root_visits > 300);
 }
 
-TEST_CASE("mcts: a tree of terminal paths returns from gather in bounded work", "[mcts]") {
-  // A tic-tac-toe position with one empty cell: every playout ends in a terminal state, so no
-  // leaf ever reaches the evaluator. gather must still return (time limits and stop requests are
-  // checked between calls) instead of running all of a huge playout target in one call.
-  std::function<std::unique_ptr<State>(State&)> find_last_move = [&](State& s) {
+namespace {
+
+// The first position of `game` (depth first from the start) that `wanted` accepts.
+std::unique_ptr<State> find_position(const std::string& game,
+                                     const std::function<bool(State&)>& wanted) {
+  std::function<std::unique_ptr<State>(State&)> visit = [&](State& s) {
     std::unique_ptr<State> found;
     if (s.is_terminal()) return found;
-    if (s.legal_actions().size() == 1) return s.clone();
+    if (wanted(s)) return s.clone();
     for (Action a : s.legal_actions()) {
       s.apply_action(a);
-      found = find_last_move(s);
+      found = visit(s);
       s.undo_action();
       if (found) break;
     }
     return found;
   };
-  auto start = make_game("tictactoe")->new_initial_state();
-  auto s = find_last_move(*start);
+  auto start = make_game(game)->new_initial_state();
+  return visit(*start);
+}
+
+// The first position along seeded random games of `game` that `wanted` accepts (null if none in
+// 10,000 games).
+std::unique_ptr<State> find_in_random_games(const std::string& game,
+                                            const std::function<bool(State&)>& wanted) {
+  Rng rng(17);
+  for (int g = 0; g < 10000; ++g) {
+    auto s = make_game(game)->new_initial_state();
+    while (!s->is_terminal()) {
+      if (wanted(*s)) return s;
+      const auto legal = s->legal_actions();
+      s->apply_action(legal[rng() % legal.size()]);
+    }
+  }
+  return nullptr;
+}
+
+// How many of `s`'s legal actions end the game, and the best return among those for the mover.
+std::pair<int, double> ending_actions(State& s) {
+  int ending = 0;
+  double best = -2;
+  const int mover = s.current_player();
+  for (Action a : s.legal_actions()) {
+    s.apply_action(a);
+    if (s.is_terminal()) {
+      ++ending;
+      best = std::max(best, s.returns()[mover]);
+    }
+    s.undo_action();
+  }
+  return {ending, best};
+}
+
+}  // namespace
+
+TEST_CASE("mcts: a tree of terminal paths returns from gather in bounded work", "[mcts]") {
+  // A Tic-tac-toe position with two empty cells, neither ending the game: after the root and its
+  // two children are evaluated every playout ends in a terminal state, so no leaf reaches the
+  // evaluator. gather must still return (time limits and stop requests are checked between
+  // calls) instead of running all of a huge playout target in one call.
+  auto s = find_position("tictactoe", [](State& p) {
+    return p.legal_actions().size() == 2 && ending_actions(p).first == 0;
+  });
   REQUIRE(s);
   auto evaluator = make_hash_random_evaluator(1);
   SearchConfig c;
   c.playouts = 100000000;
+  c.leaves_per_batch = 2;
   Mcts mcts(c);
   mcts.set_root(*s);
   auto batch = evaluator->new_batch();
@@ -188,9 +236,74 @@ TEST_CASE("mcts: a tree of terminal paths returns from gather in bounded work", 
   batch->compute();
   mcts.backup(*batch);
   batch = evaluator->new_batch();
+  REQUIRE(mcts.gather(*batch) == 2);  // its two children
+  batch->compute();
+  mcts.backup(*batch);
+  batch = evaluator->new_batch();
   REQUIRE(mcts.gather(*batch) == 0);
-  REQUIRE(mcts.playouts_done() == 1 + Mcts::kMaxTerminalBackupsPerGather);
+  REQUIRE(mcts.playouts_done() == 3 + Mcts::kMaxTerminalBackupsPerGather);
   REQUIRE_FALSE(mcts.done());
+}
+
+TEST_CASE("mcts: a decided root returns at once, without a search", "[mcts]") {
+  auto evaluator = make_hash_random_evaluator(2);
+  SearchConfig c;
+  c.playouts = 100000000;  // hours of search if it were run
+  Mcts mcts(c);
+  auto timed_search = [&](const State& s) {
+    const auto start = std::chrono::steady_clock::now();
+    SearchResult r = mcts.search(s, *evaluator);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    CHECK(ms < 50);
+    return r;
+  };
+
+  SECTION("one legal move") {
+    auto s = find_position("tictactoe", [](State& p) { return p.legal_actions().size() == 1; });
+    REQUIRE(s);
+    const SearchResult r = timed_search(*s);
+    CHECK(r.forced);
+    CHECK_FALSE(r.full_search);
+    CHECK(r.action == s->legal_actions().front());
+    CHECK(r.root_visits == 0);
+    CHECK(r.policy_target[r.action] == 1.0f);
+  }
+  SECTION("every move ends the game: the best one is played") {
+    // Go 3x3 with a 4-move cap: each 4th move ends the game, and the scores differ.
+    auto s = find_in_random_games("go(size=3,komi=0.5,max_moves=4)", [](State& p) {
+      if (p.legal_actions().size() < 2) return false;
+      const int mover = p.current_player();
+      std::vector<double> values;
+      for (Action a : p.legal_actions()) {
+        p.apply_action(a);
+        if (p.is_terminal()) values.push_back(p.returns()[mover]);
+        p.undo_action();
+      }
+      return values.size() == p.legal_actions().size() &&
+             *std::min_element(values.begin(), values.end()) <
+                 *std::max_element(values.begin(), values.end());
+    });
+    REQUIRE(s);
+    const SearchResult r = timed_search(*s);
+    CHECK(r.forced);
+    CHECK(r.root_value == static_cast<float>(ending_actions(*s).second));
+    auto after = s->clone();
+    after->apply_action(r.action);
+    REQUIRE(after->is_terminal());
+    CHECK(after->returns()[s->current_player()] == ending_actions(*s).second);
+  }
+  SECTION("a root with a move that does not end the game is searched") {
+    auto s = find_position("tictactoe", [](State& p) {
+      return p.legal_actions().size() == 2 && ending_actions(p).first == 1;
+    });
+    REQUIRE(s);
+    c.playouts = 200;
+    Mcts small(c);
+    const SearchResult r = small.search(*s, *evaluator);
+    CHECK_FALSE(r.forced);
+    CHECK(r.root_visits >= 200);
+  }
 }
 
 TEST_CASE("mcts: forced playouts prune the policy target", "[mcts]") {
