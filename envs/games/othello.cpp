@@ -15,6 +15,22 @@ namespace {
 
 constexpr int kDirs[8][2] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
 
+// The standard four-disc centre of an n x n board: place(cell, player) for each disc.
+template <typename Place>
+void place_start_discs(int n, Place place) {
+  const int m = n / 2;
+  place((m - 1) * n + (m - 1), 1);
+  place((m - 1) * n + m, 0);
+  place(m * n + (m - 1), 0);
+  place(m * n + m, 1);
+}
+
+// The returns of a finished game with these disc counts: more discs wins.
+std::array<double, kNumPlayers> returns_by_discs(int black, int white) {
+  if (black == white) return {0, 0};
+  return black > white ? std::array<double, 2>{1, -1} : std::array<double, 2>{-1, 1};
+}
+
 class OthelloGame : public Game {
  public:
   explicit OthelloGame(int size) : Game("othello", size, size) {}
@@ -42,11 +58,7 @@ class OthelloGame : public Game {
 class OthelloState : public GridState {
  public:
   explicit OthelloState(std::shared_ptr<const Game> game) : GridState(game, 0x0e110) {
-    const int n = game->rows(), m = n / 2;
-    place((m - 1) * n + (m - 1), 1);
-    place((m - 1) * n + m, 0);
-    place(m * n + (m - 1), 0);
-    place(m * n + m, 1);
+    place_start_discs(game->rows(), [this](int cell, int player) { place(cell, player); });
     refresh_status();
   }
 
@@ -74,8 +86,7 @@ class OthelloState : public GridState {
       black += v == 0;
       white += v == 1;
     }
-    if (black == white) return {0, 0};
-    return black > white ? std::array<double, 2>{1, -1} : std::array<double, 2>{-1, 1};
+    return returns_by_discs(black, white);
   }
   std::unique_ptr<State> clone() const override {
     return std::unique_ptr<State>(new OthelloState(*this));
@@ -168,11 +179,7 @@ class OthelloBitboardState : public GridState {
     for (int r = 0; r < n_; ++r) {
       for (int c = 0; c < n_; ++c) valid_ |= bit(r, c);
     }
-    const int m = n_ / 2;
-    set_disc((m - 1) * n_ + (m - 1), 1);
-    set_disc((m - 1) * n_ + m, 0);
-    set_disc(m * n_ + (m - 1), 0);
-    set_disc(m * n_ + m, 1);
+    place_start_discs(n_, [this](int cell, int player) { set_disc(cell, player); });
     refresh_status();
   }
 
@@ -193,9 +200,7 @@ class OthelloBitboardState : public GridState {
   bool is_terminal() const override { return terminal_; }
   std::array<double, kNumPlayers> returns() const override {
     if (!terminal_) return {0, 0};
-    const int black = std::popcount(discs_[0]), white = std::popcount(discs_[1]);
-    if (black == white) return {0, 0};
-    return black > white ? std::array<double, 2>{1, -1} : std::array<double, 2>{-1, 1};
+    return returns_by_discs(std::popcount(discs_[0]), std::popcount(discs_[1]));
   }
   std::unique_ptr<State> clone() const override {
     return std::unique_ptr<State>(new OthelloBitboardState(*this));

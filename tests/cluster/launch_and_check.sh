@@ -11,29 +11,18 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/tenuki-cluster-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 budget=60
-cat > "$work/ttt.json" << 'JSON'
-{
-  "game": "tictactoe", "seed": 3,
-  "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-  "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-  "selfplay": {"workers": 1, "games_per_worker": 8, "chunk_games": 10},
-  "inference": {"device": "cpu", "dtype": "float32", "threads": 1, "wait_ms": 1},
-  "replay": {"window": 2000, "min_positions": 40},
-  "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 20,
-               "metrics_every": 10, "progress_seconds": 0}
-}
-JSON
+config=$root/tests/support/tiny_ttt.json  # the C++ learner tests use it too
 run=$work/run
 case "$mode" in
   torchrun)
     command -v torchrun > /dev/null || { echo "torchrun not installed (python3-torch)"; exit 77; }
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') \
       LAUNCHER=torchrun LEARNERS=2 ACTORS=3 timeout 300 "$root/experiments/cluster/local.sh" \
-      "$work/ttt.json" "$run" --budget-steps $budget
+      "$config" "$run" --budget-steps $budget
     ;;
   slurm)
     LEARNERS=2 ACTORS=3 SLURM_TIMEOUT=300 "$root/experiments/cluster/slurm_local.sh" \
-      "$work/ttt.json" "$run" --budget-steps $budget
+      "$config" "$run" --budget-steps $budget
     ;;
   *) echo "unknown launcher $mode" >&2; exit 2 ;;
 esac

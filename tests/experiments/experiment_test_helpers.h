@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,20 +24,13 @@ inline CommandResult run_tenuki(const std::string& arguments, const std::string&
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(log)};
 }
 
-// A tiny Tic-tac-toe training config (1x8 net, chunks of 10 games) written to DIR/ttt.json, for
-// runs with learners and actors; returns its path.
+// The tiny Tic-tac-toe training config of tests/support/tiny_ttt.json (1x8 net, chunks of 10
+// games, also used by tests/cluster/), copied to DIR/ttt.json for runs with learners and actors;
+// returns the copy's path.
 inline std::string write_tiny_ttt_config(const std::string& dir) {
   const std::string config = dir + "/ttt.json";
-  std::ofstream(config) << R"({
-    "game": "tictactoe", "seed": 3,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-    "selfplay": {"workers": 1, "games_per_worker": 8, "chunk_games": 10},
-    "inference": {"device": "cpu", "dtype": "float32", "threads": 1, "wait_ms": 1},
-    "replay": {"window": 2000, "min_positions": 40},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 4,
-                 "metrics_every": 2, "progress_seconds": 0}
-  })";
+  std::filesystem::copy_file(std::string(TENUKI_SOURCE_DIR) + "/tests/support/tiny_ttt.json",
+                             config, std::filesystem::copy_options::overwrite_existing);
   return config;
 }
 
