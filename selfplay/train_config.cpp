@@ -77,6 +77,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("max_batch", &s.max_batch, 1, 1 << 20);
     r.number("wait_ms", &s.wait_ms, 0, 10000);
     r.integer("merge_workers", &s.merge_workers, 0, 1 << 16);
+    r.integer("cache_positions", &s.cache_positions, 0, 100000000);
     r.finish();
   }
   if (root.has("replay")) {
@@ -199,9 +200,13 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"max_moves", c.selfplay.max_moves},
                    {"chunk_games", c.selfplay.chunk_games},
                    {"sgf", c.selfplay.sgf}};
-  j["inference"] = {{"device", c.inference.device},   {"dtype", c.inference.dtype},
-                    {"threads", c.inference.threads}, {"max_batch", c.inference.max_batch},
-                    {"wait_ms", c.inference.wait_ms}, {"merge_workers", c.inference.merge_workers}};
+  j["inference"] = {{"device", c.inference.device},
+                    {"dtype", c.inference.dtype},
+                    {"threads", c.inference.threads},
+                    {"max_batch", c.inference.max_batch},
+                    {"wait_ms", c.inference.wait_ms},
+                    {"merge_workers", c.inference.merge_workers},
+                    {"cache_positions", c.inference.cache_positions}};
   j["replay"] = {{"window", c.replay.window},
                  {"min_positions", c.replay.min_positions},
                  {"augment", c.replay.augment}};

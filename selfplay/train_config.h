@@ -50,6 +50,10 @@ struct InferenceConfig {
   // every worker (the largest batches, for a GPU). 1 pipelines on a CPU: one worker's batch runs
   // while another worker searches, so two workers keep two cores busy.
   int merge_workers = 0;
+  // Positions kept in the exact cache of network outputs (agents/net/forward_cache.h), keyed by
+  // the encoded planes and emptied at each weight publication; 0 = none. A hit costs no network
+  // evaluation, so a budget in evaluations buys more games.
+  int cache_positions = 0;
 };
 
 // The replay buffer (selfplay/replay_buffer.h).

@@ -355,6 +355,9 @@ void TrainingLoop::add_rates(const Window& w, nlohmann::json& j) const {
   j["batching_efficiency"] =
       raw_throughput_ > 0 ? round_to(evals / dt / raw_throughput_, 1e3) : 0.0;
   j["forward_busy"] = round_to((now.forward_seconds - w.eval.forward_seconds) / dt, 1e3);
+  const double lookups = static_cast<double>(now.cache_lookups - w.eval.cache_lookups);
+  j["cache_hit_rate"] =
+      round_to(lookups > 0 ? (now.cache_hits - w.eval.cache_hits) / lookups : 0.0, 1e3);
   // The shape of the games finished in the window.
   const GameShape shape = d_.records.shape();
   const double games = static_cast<double>(shape.games - w.shape.games);

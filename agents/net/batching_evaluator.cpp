@@ -34,8 +34,8 @@ class ServiceBatch : public NetBatch {
  public:
   ServiceBatch(std::mutex* mutex, std::condition_variable* done_cv,
                std::deque<BatchingEvaluator::Request*>* queue, std::condition_variable* server_cv,
-               bool has_ownership)
-      : NetBatch(has_ownership, std::numeric_limits<int>::max()),
+               bool has_ownership, std::shared_ptr<ForwardCache> cache)
+      : NetBatch(has_ownership, std::numeric_limits<int>::max(), std::move(cache)),
         mutex_(mutex),
         done_cv_(done_cv),
         queue_(queue),
@@ -81,6 +81,8 @@ BatchingEvaluator::BatchingEvaluator(std::shared_ptr<PolicyValueNet> net, Batchi
   if (options_.expected_clients < 1) {
     throw std::invalid_argument("BatchingEvaluator: expected_clients < 1");
   }
+  if (options_.cache_positions > 0)
+    cache_ = std::make_shared<ForwardCache>(options_.cache_positions);
   server_ = std::thread([this] { serve(); });
 }
 
@@ -102,7 +104,8 @@ EvaluatorAttributes BatchingEvaluator::attributes() const {
 }
 
 std::unique_ptr<EvaluatorBatch> BatchingEvaluator::new_batch() {
-  return std::make_unique<ServiceBatch>(&mutex_, &done_cv_, &queue_, &cv_, net_->has_ownership());
+  return std::make_unique<ServiceBatch>(&mutex_, &done_cv_, &queue_, &cv_, net_->has_ownership(),
+                                        cache_);
 }
 
 void BatchingEvaluator::set_expected_clients(int n) {
@@ -112,8 +115,17 @@ void BatchingEvaluator::set_expected_clients(int n) {
 }
 
 BatchingStats BatchingEvaluator::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  BatchingStats stats;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats = stats_;
+  }
+  if (cache_) {
+    const ForwardCacheStats c = cache_->stats();
+    stats.cache_lookups = c.lookups;
+    stats.cache_hits = c.hits;
+  }
+  return stats;
 }
 
 void BatchingEvaluator::run_forward(const float* planes, int n, int rows, int cols, float* logits,
@@ -231,6 +243,7 @@ void BatchingEvaluator::publish_weights(const PolicyValueNet& source) {
   for (auto& item : net_->impl().named_buffers(true)) {
     item.value().copy_(src_buffers[item.key()]);
   }
+  if (cache_) cache_->advance_generation();
 }
 
 double BatchingEvaluator::benchmark_forward(const std::vector<float>& planes, int n, int rows,

@@ -8,7 +8,9 @@
 // `expected_clients` requests are queued or `max_batch` positions are, and otherwise at most
 // `wait_ms` after the oldest request arrived. Policies are softmaxed over each position's legal
 // actions by the requesting thread. Outputs equal those of a direct forward of the same net (up to
-// the float rounding of different batch compositions).
+// the float rounding of different batch compositions); with a cache (options.cache_positions),
+// a position whose encoded planes were evaluated since the last publish_weights() gets that
+// forward pass's outputs again without a new one.
 //
 // Thread-safety: new_batch(), a batch's compute(), publish_weights(), benchmark_forward() and
 // stats() may be called from any threads concurrently; one batch belongs to one thread. The
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "agents/eval/evaluator.h"
+#include "agents/net/forward_cache.h"
 #include "agents/net/network.h"
 
 namespace tenuki {
@@ -31,6 +34,9 @@ struct BatchingOptions {
   int max_batch = 4096;      // most positions per forward pass, >= 1
   double wait_ms = 2.0;      // longest wait for more requests after the first, >= 0
   int expected_clients = 1;  // run at once when this many requests are queued, >= 1
+  // Positions kept in an exact cache of network outputs (agents/net/forward_cache.h), shared by
+  // every batch and emptied by publish_weights(); 0 = no cache.
+  size_t cache_positions = 0;
 };
 
 // Cumulative counters since construction.
@@ -39,6 +45,8 @@ struct BatchingStats {
   int64_t forwards = 0;        // forward passes
   int64_t requests = 0;        // compute() calls served
   double forward_seconds = 0;  // time inside forward passes
+  int64_t cache_lookups = 0;   // positions looked up in the cache (0 without one)
+  int64_t cache_hits = 0;      // of which answered without the network
 };
 
 class BatchingEvaluator : public Evaluator {
@@ -75,11 +83,12 @@ class BatchingEvaluator : public Evaluator {
   BatchingOptions options_;
   std::mutex net_mutex_;  // held during forward passes and weight copies
   mutable std::mutex mutex_;
-  std::condition_variable cv_;       // wakes the server
-  std::condition_variable done_cv_;  // wakes requesters whose request is done
-  std::deque<Request*> queue_;       // guarded by mutex_
-  bool stopping_ = false;            // guarded by mutex_
-  BatchingStats stats_;              // guarded by mutex_
+  std::condition_variable cv_;           // wakes the server
+  std::condition_variable done_cv_;      // wakes requesters whose request is done
+  std::deque<Request*> queue_;           // guarded by mutex_
+  bool stopping_ = false;                // guarded by mutex_
+  BatchingStats stats_;                  // guarded by mutex_
+  std::shared_ptr<ForwardCache> cache_;  // null without one; thread-safe itself
   std::thread server_;
 };
 

@@ -27,14 +27,41 @@ int NetBatch::add(const State& state) {
   return size() - 1;
 }
 
+void NetBatch::set_outputs(int i, const float* logits, float value, const float* ownership) {
+  const Slot& slot = slots_[i];
+  values_[i] = value;
+  masked_softmax(logits, slot.legal.data(), slot.num_actions,
+                 policies_.data() + slot.policy_offset);
+  if (has_ownership_) {
+    const size_t cells = static_cast<size_t>(slot.rows) * slot.cols;
+    std::copy(ownership, ownership + cells, ownership_.begin() + slot.ownership_offset);
+  }
+}
+
 void NetBatch::compute() {
+  const uint64_t generation = cache_ ? cache_->generation() : 0;
   // Group positions by board shape, keeping their order within a group.
   std::map<std::pair<int, int>, std::vector<int>> groups;
   for (int i = 0; i < size(); ++i) groups[{slots_[i].rows, slots_[i].cols}].push_back(i);
-  for (const auto& [shape, members] : groups) {
+  ForwardCache::Outputs hit;
+  for (auto& [shape, members] : groups) {
     const auto [rows, cols] = shape;
     const size_t cells = static_cast<size_t>(rows) * cols;
     const size_t plane_floats = encoding::kNumChannels * cells;
+    if (cache_) {  // hits are answered here; the misses go to the network
+      std::vector<int> misses;
+      for (int i : members) {
+        Slot& slot = slots_[i];
+        slot.key = ForwardCache::key_of(slot.planes.data(), plane_floats, rows, cols);
+        if (cache_->lookup(slot.key, generation, &hit) &&
+            (!has_ownership_ || hit.ownership.size() == cells)) {
+          set_outputs(i, hit.logits.data(), hit.value, hit.ownership.data());
+        } else {
+          misses.push_back(i);
+        }
+      }
+      members = std::move(misses);
+    }
     for (size_t begin = 0; begin < members.size(); begin += static_cast<size_t>(max_group_)) {
       const size_t n = std::min(members.size() - begin, static_cast<size_t>(max_group_));
       input_.resize(n * plane_floats);
@@ -48,14 +75,13 @@ void NetBatch::compute() {
       run_group(input_.data(), static_cast<int>(n), rows, cols, logits_.data(),
                 group_values_.data(), has_ownership_ ? group_ownership_.data() : nullptr);
       for (size_t k = 0; k < n; ++k) {
-        const Slot& slot = slots_[members[begin + k]];
-        values_[members[begin + k]] = group_values_[k];
-        masked_softmax(logits_.data() + k * (cells + 1), slot.legal.data(), slot.num_actions,
-                       policies_.data() + slot.policy_offset);
-        if (has_ownership_) {
-          std::copy(group_ownership_.begin() + k * cells,
-                    group_ownership_.begin() + (k + 1) * cells,
-                    ownership_.begin() + slot.ownership_offset);
+        const int i = members[begin + k];
+        const float* logits = logits_.data() + k * (cells + 1);
+        const float* ownership = has_ownership_ ? group_ownership_.data() + k * cells : nullptr;
+        set_outputs(i, logits, group_values_[k], ownership);
+        if (cache_) {
+          cache_->insert(slots_[i].key, generation, logits, cells + 1, group_values_[k], ownership,
+                         has_ownership_ ? cells : 0);
         }
       }
     }

@@ -274,6 +274,14 @@ std::string resolve_device_name(const std::string& device) {
   return device_string(resolve_device(device));
 }
 
+std::string device_for_local_rank(const std::string& device, int local_rank) {
+  if ((device == "auto" || device == "cuda") && torch::cuda::is_available()) {
+    const int count = static_cast<int>(torch::cuda::device_count());
+    if (count > 1) return "cuda:" + std::to_string(local_rank % count);
+  }
+  return device;
+}
+
 std::string PolicyValueNet::device_name() const { return device_string(impl_->device()); }
 
 void PolicyValueNet::set_threads(int n) {

@@ -67,6 +67,11 @@ struct DeviceOptions {
 // Throws like the PolicyValueNet constructor for a bad name or an unavailable CUDA device.
 std::string resolve_device_name(const std::string& device);
 
+// The device for a process that is `local_rank` on its machine: with several CUDA devices, "auto"
+// and "cuda" become cuda:(local_rank mod their count), so learner ranks on one machine take one
+// GPU each; any other name comes back as it is.
+std::string device_for_local_rank(const std::string& device, int local_rank);
+
 // Makes glibc keep large freed buffers instead of returning them to the OS (M_MMAP_THRESHOLD and
 // M_TRIM_THRESHOLD at 1 GiB); batched CPU inference is several times faster with it. Idempotent;
 // PolicyValueNet's constructor calls it. Thread-safe.

@@ -26,6 +26,7 @@ BatchingOptions batching_options(const TrainConfig& config) {
   BatchingOptions batching;
   batching.max_batch = config.inference.max_batch;
   batching.wait_ms = config.inference.wait_ms;
+  batching.cache_positions = static_cast<size_t>(config.inference.cache_positions);
   batching.expected_clients =
       config.inference.merge_workers > 0
           ? std::min(config.inference.merge_workers, config.selfplay.workers)

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "agents/net/checkpoint.h"
+#include "agents/net/network.h"
 #include "envs/util/atomic_file.h"
 #include "experiments/cli/stop_signals.h"
 #include "experiments/cli/train_setup.h"
@@ -37,7 +38,9 @@ int train_as_learner(const Args& args, TrainSetup& setup, std::ostream& out) {
   StopSignals signals;
 
   PolicyValueNet::set_threads(config.inference.threads);
-  auto [master, trainer] = make_master_and_trainer(config);
+  TrainConfig rank_config = config;
+  rank_config.training.device = device_for_local_rank(config.training.device, env.local_rank);
+  auto [master, trainer] = make_master_and_trainer(rank_config);
 
   RunDirectory dir(run_path);
   const bool rank0 = env.rank == 0;

@@ -385,8 +385,11 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (selfplay_only) {
     const BatchingStats s = evaluator.stats();
     const double seconds = config.budget.minutes * 60;
-    out << std::fixed << std::setprecision(1) << "selfplay-bench: games " << records.games()
-        << "  evals/s " << s.positions / seconds << "  mean batch "
+    out << std::fixed << std::setprecision(1) << "selfplay-bench: games " << records.games() << " ("
+        << std::setprecision(3) << records.games() / seconds << "/s)  moves "
+        << records.shape().moves << std::setprecision(1) << "  evals/s " << s.positions / seconds
+        << "  cache hits " << (s.cache_lookups > 0 ? 100.0 * s.cache_hits / s.cache_lookups : 0.0)
+        << "%  mean batch "
         << (s.forwards > 0 ? static_cast<double>(s.positions) / s.forwards : 0.0)
         << "  raw forward " << raw << "/s at batch " << nominal << "  batching efficiency "
         << std::setprecision(3) << s.positions / seconds / raw << "  forward busy "

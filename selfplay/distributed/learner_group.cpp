@@ -10,6 +10,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <vector>
+#ifdef USE_C10D_NCCL  // PyTorch's CUDA LibTorch; Debian's has Gloo only
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include "agents/net/network_torch.h"
 #include "envs/util/input_error.h"
@@ -31,7 +34,23 @@ bool is_loopback(const std::string& addr) {
 
 struct LearnerGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;  // CPU tensors, and CUDA ones without NCCL
+#ifdef USE_C10D_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // CUDA tensors, when CUDA is available
+#endif
+
+  // Runs `collective(group)` on the backend that carries `tensor`'s device. Every rank holds its
+  // net on the same kind of device (one config), so all ranks pick the same backend.
+  template <class Collective>
+  void run_for(const at::Tensor& tensor, Collective&& collective) {
+#ifdef USE_C10D_NCCL
+    if (tensor.is_cuda() && nccl) {
+      collective(*nccl);
+      return;
+    }
+#endif
+    collective(*gloo);
+  }
 };
 
 LearnerGroup::LearnerGroup(const LaunchEnv& env, const LearnerGroupOptions& options)
@@ -107,12 +126,21 @@ LearnerGroup::LearnerGroup(const LaunchEnv& env, const LearnerGroupOptions& opti
   }
   gloo->threads = 2;
   try {
-    impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(
+    impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
         c10::make_intrusive<c10d::PrefixStore>("gloo/", impl_->store), rank_, world_size_, gloo);
   } catch (const std::exception& e) {
     throw InputError(me + ": the Gloo group did not form within " + std::to_string(seconds) +
                      " s: " + first_line(e.what()));
   }
+#ifdef USE_C10D_NCCL
+  // NCCL forms its communicators at the first collective, on the device of its tensors.
+  if (torch::cuda::is_available()) {
+    auto nccl = c10d::ProcessGroupNCCL::Options::create();
+    nccl->timeout = options.timeout;
+    impl_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+        c10::make_intrusive<c10d::PrefixStore>("nccl/", impl_->store), rank_, world_size_, nccl);
+  }
+#endif
 }
 
 LearnerGroup::~LearnerGroup() = default;
@@ -125,7 +153,7 @@ void LearnerGroup::broadcast_from_rank0(PolicyValueNet& net) {
   try {
     for (auto& t : tensors) {
       std::vector<at::Tensor> one = {t};
-      impl_->group->broadcast(one)->wait();
+      impl_->run_for(t, [&](auto& group) { group.broadcast(one)->wait(); });
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(
@@ -138,12 +166,12 @@ std::string LearnerGroup::share_from_rank0(const std::string& value) {
   try {
     std::vector<at::Tensor> size = {
         torch::full({1}, static_cast<int64_t>(value.size()), torch::kInt64)};
-    impl_->group->broadcast(size)->wait();
+    impl_->gloo->broadcast(size)->wait();
     const int64_t n = size[0].item<int64_t>();
     if (n == 0) return "";
     std::vector<at::Tensor> bytes = {torch::empty({n}, torch::kUInt8)};
     if (rank_ == 0) std::memcpy(bytes[0].data_ptr<uint8_t>(), value.data(), value.size());
-    impl_->group->broadcast(bytes)->wait();
+    impl_->gloo->broadcast(bytes)->wait();
     return std::string(reinterpret_cast<const char*>(bytes[0].data_ptr<uint8_t>()), n);
   } catch (const std::exception& e) {
     throw std::runtime_error(
@@ -164,7 +192,7 @@ void LearnerGroup::average_gradients(PolicyValueNet& net) {
   for (auto& g : grads) flat_views.push_back(g.reshape({-1}));
   std::vector<at::Tensor> buffer = {torch::cat(flat_views)};
   try {
-    impl_->group->allreduce(buffer)->wait();
+    impl_->run_for(buffer[0], [&](auto& group) { group.allreduce(buffer)->wait(); });
   } catch (const std::exception& e) {
     throw std::runtime_error(
         "learner rank " + std::to_string(rank_) +

@@ -1,12 +1,15 @@
 #pragma once
-// Data-parallel learners on torch.distributed (c10d) with the Gloo backend: one LearnerGroup per
-// learner rank. Rank 0 serves the rendezvous (a c10d TCPStore at MASTER_ADDR:MASTER_PORT; under
-// torchrun's static rendezvous its agent serves it), keyed by the launch's restart generation;
-// every rank shows the run's token there first, so a rank of another run is refused with a message
-// before any collective starts. Then rank 0's parameters and buffers go to every rank, and after
-// each backward pass the gradients are averaged over the ranks in one flattened buffer (the C++
-// API has no DistributedDataParallel). Every wait is bounded by `timeout`: a rank that dies or
-// never comes makes the others throw within it, never hang.
+// Data-parallel learners on torch.distributed (c10d): one LearnerGroup per learner rank. Weights
+// and gradients on the CPU go through Gloo; on CUDA through NCCL where LibTorch has it compiled in
+// (USE_C10D_NCCL: PyTorch's CUDA builds), else through Gloo, which carries CUDA tensors too.
+// Small exchanges (share_from_rank0) always use Gloo on CPU tensors. Rank 0 serves the rendezvous
+// (a c10d TCPStore at MASTER_ADDR:MASTER_PORT; under torchrun's static rendezvous its agent serves
+// it), keyed by the launch's restart generation; every rank shows the run's token there first, so a
+// rank of another run is refused with a message before any collective starts. Then rank 0's
+// parameters and buffers go to every rank, and after each backward pass the gradients are averaged
+// over the ranks in one flattened buffer (the C++ API has no DistributedDataParallel). Every wait
+// is bounded by `timeout`: a rank that dies or never comes makes the others throw within it, never
+// hang.
 //
 // This header does not include LibTorch. Thread-safety: one thread per object; the ranks of one
 // group may be threads of one process (tests) or processes on several machines.
