@@ -22,10 +22,54 @@ SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchCon
   }
 }
 
+void SelfPlayWorker::resume_games(std::vector<SelfPlayRecord> games) {
+  for (const SelfPlayRecord& r : games) {
+    const std::string which = "game in progress '" + r.id + "'";
+    if (r.game_spec != game_->spec()) {
+      throw std::invalid_argument(which + " is of " + r.game_spec + ", not " + game_->spec());
+    }
+    if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
+        r.root_values.size() != r.moves.size()) {
+      throw std::invalid_argument(which + ": moves, policies, full and value differ in length");
+    }
+    auto state = game_->new_initial_state();
+    for (size_t k = 0; k < r.moves.size(); ++k) {
+      if (state->is_terminal() || !state->is_legal(r.moves[k])) {
+        throw std::invalid_argument(which + ": move " + std::to_string(k + 1) + " is illegal");
+      }
+      state->apply_action(r.moves[k]);
+    }
+    if (state->is_terminal()) throw std::invalid_argument(which + " is already over");
+  }
+  // Taken from the back: the first record is resumed first.
+  to_resume_.insert(to_resume_.end(), std::make_move_iterator(games.rbegin()),
+                    std::make_move_iterator(games.rend()));
+}
+
+std::vector<SelfPlayRecord> SelfPlayWorker::games_in_progress() const {
+  std::vector<SelfPlayRecord> out;
+  for (const auto& slot : slots_) {
+    if (slot.searching && !slot.record.moves.empty()) out.push_back(slot.record);
+  }
+  out.insert(out.end(), to_resume_.rbegin(), to_resume_.rend());
+  return out;
+}
+
 void SelfPlayWorker::start_game(Slot& slot) {
   slot.state = game_->new_initial_state();
+  if (!to_resume_.empty()) {  // checked by resume_games()
+    slot.record = std::move(to_resume_.back());
+    to_resume_.pop_back();
+    for (Action a : slot.record.moves) slot.state->apply_action(a);
+    slot.tree->set_root(*slot.state);
+    slot.searching = true;
+    return;
+  }
   slot.record = SelfPlayRecord{};
   slot.record.game_spec = game_->spec();
+  if (!options_.id_prefix.empty()) {
+    slot.record.id = options_.id_prefix + std::to_string(games_started_++);
+  }
   // The slot's tree is kept (its generator keeps advancing); a new root with an unrelated
   // history discards the old nodes.
   slot.tree->set_root(*slot.state);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "agents/eval/evaluator.h"
@@ -24,6 +25,8 @@ struct SelfPlayWorkerOptions {
   int games = 64;     // concurrent games, >= 1
   int max_moves = 0;  // adjudicate a draw after this many moves; 0 = never
   uint64_t seed = 1;  // seeds the games' searches
+  // Each new game's id is id_prefix + a counter; "" = games without ids.
+  std::string id_prefix;
 };
 
 // Called from the worker's thread for every finished game; must be thread-safe across workers.
@@ -35,8 +38,15 @@ class SelfPlayWorker {
   SelfPlayWorker(std::shared_ptr<const Game> game, const SearchConfig& search,
                  SelfPlayWorkerOptions options, Evaluator& evaluator, RateController& rate,
                  GameSink sink);
-  // Plays until `stop` is set or the rate controller stops; games in progress are dropped.
+  // Games to continue before new ones start (before run()): records of games in progress (moves
+  // and targets so far, id kept), as games_in_progress() gave them. Throws std::invalid_argument
+  // for a record of another game, with inconsistent lengths or an illegal move, or one that is
+  // already over.
+  void resume_games(std::vector<SelfPlayRecord> games);
+  // Plays until `stop` is set or the rate controller stops; games in progress stay in their slots.
   void run(const std::atomic<bool>& stop);
+  // After run(): the games left in progress with at least one move, and resumed ones not started.
+  std::vector<SelfPlayRecord> games_in_progress() const;
   // Lock-step iterations done (one evaluator batch each).
   int64_t iterations() const { return iterations_.load(); }
 
@@ -59,6 +69,8 @@ class SelfPlayWorker {
   RateController& rate_;
   GameSink sink_;
   std::vector<Slot> slots_;
+  std::vector<SelfPlayRecord> to_resume_;  // taken from the back
+  int64_t games_started_ = 0;
   std::atomic<int64_t> iterations_{0};
 };
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <ostream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -202,6 +203,33 @@ void TrainingLoop::write_checkpoint(RunState& state) {
   d_.dir.write_state(state);
 }
 
+std::vector<SelfPlayRecord> TrainingLoop::take_games_in_progress(RunState& state) {
+  if (state.games_in_progress.empty()) return {};
+  const std::string path = d_.dir.file(state.games_in_progress);
+  std::vector<SelfPlayRecord> games;
+  try {
+    games = read_records_file(path);
+    d_.log << "continuing " << games.size() << " self-play game(s) in progress" << std::endl;
+  } catch (const std::exception& e) {
+    d_.log << "warning: the games in progress are lost: " << e.what() << std::endl;
+  }
+  // From here they belong to this session: a crash loses them like any game in progress, and
+  // no later session plays them again.
+  state.games_in_progress.clear();
+  d_.dir.write_state(state);
+  return games;
+}
+
+void TrainingLoop::save_games_in_progress(const std::vector<SelfPlayRecord>& games,
+                                          RunState& state) {
+  state.games_in_progress.clear();
+  if (games.empty()) return;
+  const std::string name = "games_in_progress.jsonl";
+  write_records_file(d_.dir.file(name), games);
+  state.games_in_progress = name;
+  d_.log << "saved " << games.size() << " self-play game(s) in progress" << std::endl;
+}
+
 int64_t TrainingLoop::evaluations_now() const {
   return evaluations_base_ + (d_.evaluator.stats().positions - evaluator_base_);
 }
@@ -260,20 +288,39 @@ namespace {
 // The self-play workers of one session, each on a thread of a Boost.Asio pool, until stop().
 // The destructor stops and joins them too, so an exception in the loop never leaves a worker
 // running. The first exception a worker throws stops all of them and is kept for the loop.
+// Eight random hexadecimal digits: game ids of different sessions never collide.
+std::string session_token() {
+  std::random_device device;
+  const uint32_t value = device();
+  char text[9];
+  std::snprintf(text, sizeof text, "%08x", value);
+  return text;
+}
+
 class SelfPlayWorkerPool {
  public:
-  SelfPlayWorkerPool(const LoopDependencies& d, int64_t games_before)
+  // `resumed`: games in progress of an earlier session, shared out over the workers. Game ids are
+  // "<session token>-w<worker>-<k>", the token random per session.
+  SelfPlayWorkerPool(const LoopDependencies& d, int64_t games_before,
+                     std::vector<SelfPlayRecord> resumed)
       : rate_(d.rate), pool_(static_cast<size_t>(d.config.selfplay.workers)) {
     const TrainConfig& c = d.config;
     RecordWriter& records = d.records;
+    const std::string session = session_token();
+    std::vector<std::vector<SelfPlayRecord>> shares(static_cast<size_t>(c.selfplay.workers));
+    for (size_t k = 0; k < resumed.size(); ++k) {
+      shares[k % shares.size()].push_back(std::move(resumed[k]));
+    }
     for (int w = 0; w < c.selfplay.workers; ++w) {
       SelfPlayWorkerOptions options;
       options.games = c.selfplay.games_per_worker;
       options.max_moves = c.selfplay.max_moves;
       options.seed = c.seed * 1000003ull + static_cast<uint64_t>(games_before) * 31 + w + 1;
+      options.id_prefix = session + "-w" + std::to_string(w) + "-";
       workers_.push_back(std::make_unique<SelfPlayWorker>(
           d.game, c.search, options, d.evaluator, d.rate,
           [&records](SelfPlayRecord&& r) { records.add(std::move(r)); }));
+      workers_.back()->resume_games(std::move(shares[static_cast<size_t>(w)]));
     }
     for (auto& worker : workers_) {
       boost::asio::post(pool_, [this, w = worker.get()] {
@@ -307,6 +354,14 @@ class SelfPlayWorkerPool {
   void rethrow_if_failed() const {
     std::lock_guard<std::mutex> lock(error_mutex_);
     if (error_) std::rethrow_exception(error_);
+  }
+  // After stop(): every worker's games in progress.
+  std::vector<SelfPlayRecord> games_in_progress() const {
+    std::vector<SelfPlayRecord> out;
+    for (const auto& worker : workers_) {
+      for (auto& r : worker->games_in_progress()) out.push_back(std::move(r));
+    }
+    return out;
   }
 
  private:
@@ -444,7 +499,9 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   d_.rate.set_unlimited(selfplay_only);
   d_.trainer.set_steps(state.step);
 
-  SelfPlayWorkerPool workers(d_, state.games);
+  SelfPlayWorkerPool workers(
+      d_, state.games,
+      selfplay_only ? std::vector<SelfPlayRecord>{} : take_games_in_progress(state));
 
   const Window session_window = open_window();
   Window metrics_window = session_window, progress_window = session_window;
@@ -564,6 +621,7 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   workers.stop();
   d_.log << (stop.load() ? "stopping: " : "finished: ") << "step " << d_.trainer.steps()
          << ", games " << d_.records.games() << std::endl;
+  if (!selfplay_only) save_games_in_progress(workers.games_in_progress(), state);
   state.step = d_.trainer.steps();
   state.wall_seconds = wall();
   if (!stop.load() && !workers.failed() && milestone_due()) {

@@ -131,6 +131,12 @@ class TrainingLoop {
   double budget_fraction(double wall_seconds, bool selfplay_only) const;
   bool budget_reached(double wall_seconds, bool selfplay_only) const;
   void write_checkpoint(RunState& state);
+  // The games in progress a stopped session saved (state.games_in_progress), read, with the
+  // reference cleared in state.json at once; a missing or damaged file loses them with a warning.
+  std::vector<SelfPlayRecord> take_games_in_progress(RunState& state);
+  // Writes `games` (games_in_progress.jsonl, atomically) and names the file in `state` (cleared
+  // when there are none); the checkpoint that follows writes state.json.
+  void save_games_in_progress(const std::vector<SelfPlayRecord>& games, RunState& state);
   // Saves milestones/<unit>_<x>.ckpt atomically and appends a {"type":"milestone"} metrics line.
   void write_milestone(const RunState& state, double x, double actual);
   // Network evaluations over all sessions (self-play's batching service).

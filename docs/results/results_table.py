@@ -34,7 +34,10 @@ def with_interval(entry):
 
 
 def ratio(a, b):
-    if not a or not b or a.get("value") is None or b.get("value") in (None, 0):
+    """a / b for positive areas; None otherwise (Elo areas below random's 0 have no ratio)."""
+    if not a or not b or a.get("value") is None or b.get("value") is None:
+        return None
+    if a["value"] < 0 or b["value"] <= 0:
         return None
     return a["value"] / b["value"]
 

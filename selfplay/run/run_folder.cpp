@@ -25,6 +25,7 @@ nlohmann::json run_state_to_json(const RunState& s) {
                       {"next_chunk", s.next_chunk},
                       {"latest_checkpoint", s.latest_checkpoint}};
   if (!s.ingested.empty()) j["ingested"] = ingest_marks_to_json(s.ingested);
+  if (!s.games_in_progress.empty()) j["games_in_progress"] = s.games_in_progress;
   return j;
 }
 
@@ -39,6 +40,7 @@ RunState run_state_from_json(const nlohmann::json& j) {
   s.next_chunk = j.at("next_chunk").get<int64_t>();
   s.latest_checkpoint = j.at("latest_checkpoint").get<std::string>();
   if (j.contains("ingested")) s.ingested = ingest_marks_from_json(j.at("ingested"));
+  s.games_in_progress = j.value("games_in_progress", std::string());
   return s;
 }
 

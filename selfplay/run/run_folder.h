@@ -75,6 +75,9 @@ struct RunState {
   std::string latest_checkpoint;  // path relative to the run directory; "" before the first
   // Per self-play actor, the next chunk to ingest (actor_chunks.h); empty without actors.
   std::map<std::string, int64_t> ingested;
+  // Records file (relative path) of the self-play games a stopped session left in progress, to
+  // continue on resume; "" when none.
+  std::string games_in_progress;
 };
 nlohmann::json run_state_to_json(const RunState& state);
 RunState run_state_from_json(const nlohmann::json& j);

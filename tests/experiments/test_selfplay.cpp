@@ -434,6 +434,75 @@ TEST_CASE("a tiny train run writes its files and resumes where it stopped", "[se
   CHECK_THROWS_WITH(run_train({config, "--out", run}), Contains("seed"));
 }
 
+TEST_CASE("a resumed train run continues the games a stop left in progress",
+          "[selfplay][threads]") {
+  TempDir dir;
+  const std::string config = dir.path + "/c4.json";
+  std::ofstream(config) << R"({
+    "game": "connect_four", "seed": 5,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 6, "leaves_per_batch": 4},
+    "selfplay": {"workers": 2, "games_per_worker": 6, "chunk_games": 4},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 2000, "min_positions": 100000},
+    "training": {"device": "cpu", "batch_size": 16, "progress_seconds": 0},
+    "budget": {"games": 5}
+  })";
+  const std::string run = dir.path + "/run";
+  std::string output;
+  REQUIRE(run_train({config, "--out", run}, &output) == 0);
+  INFO(output);
+  auto state = nlohmann::json::parse(read_text(run + "/state.json"));
+  REQUIRE(state.contains("games_in_progress"));
+  const auto saved = read_records_file(run + "/" + state["games_in_progress"].get<std::string>());
+  REQUIRE(saved.size() >= 2);  // 12 games at once, 5 finished: most are under way
+  std::map<std::string, std::vector<Action>> saved_moves;
+  for (const auto& r : saved) {
+    REQUIRE_FALSE(r.id.empty());
+    REQUIRE_FALSE(r.moves.empty());
+    REQUIRE(saved_moves.emplace(r.id, r.moves).second);
+  }
+  auto all_records = [&] {
+    std::vector<SelfPlayRecord> out;
+    for (const auto& entry : fs::directory_iterator(run + "/games")) {
+      for (auto& r : read_records_file(entry.path().string())) out.push_back(std::move(r));
+    }
+    return out;
+  };
+  for (const auto& r : all_records()) CHECK(saved_moves.count(r.id) == 0);
+
+  // Enough games for every continued one to finish (a session may overshoot its budget).
+  const int64_t budget = state["games"].get<int64_t>() + 80;
+  REQUIRE(run_train({config, "--out", run, "--budget-games", std::to_string(budget)}, &output) ==
+          0);
+  CHECK_THAT(output, Contains("continuing " + std::to_string(saved.size()) + " self-play game"));
+  std::map<std::string, int> seen;
+  int continued = 0;
+  for (const auto& r : all_records()) {
+    CHECK(++seen[r.id] == 1);  // every id once
+    auto it = saved_moves.find(r.id);
+    if (it == saved_moves.end()) continue;
+    ++continued;
+    // Complete, and the continuation of the saved moves.
+    CHECK(r.moves.size() > it->second.size());
+    CHECK(std::equal(it->second.begin(), it->second.end(), r.moves.begin()));
+    CHECK(r.policies.size() == r.moves.size());
+  }
+  // Each saved game either finished in the second session or is in progress again.
+  state = nlohmann::json::parse(read_text(run + "/state.json"));
+  std::vector<SelfPlayRecord> again;
+  if (state.contains("games_in_progress")) {
+    again = read_records_file(run + "/" + state["games_in_progress"].get<std::string>());
+  }
+  int still = 0;
+  for (const auto& r : again) {
+    CHECK(seen.count(r.id) == 0);
+    still += static_cast<int>(saved_moves.count(r.id));
+  }
+  CHECK(continued + still == static_cast<int>(saved.size()));
+  CHECK(continued > 0);
+}
+
 // ----------------------------------------------------------------------------------------------
 // Slow: learning Tic-tac-toe from zero.
 
