@@ -6,10 +6,14 @@
 
 namespace tenuki {
 
-ReplayBuffer::ReplayBuffer(std::shared_ptr<const Game> game, int64_t window)
-    : game_(std::move(game)), window_(window) {
+ReplayBuffer::ReplayBuffer(std::shared_ptr<const Game> game, int64_t window,
+                           double search_value_weight)
+    : game_(std::move(game)), window_(window), search_value_weight_(search_value_weight) {
   if (!game_) throw std::invalid_argument("ReplayBuffer: null game");
   if (window_ < 1) throw std::invalid_argument("ReplayBuffer: window must be >= 1");
+  if (!(search_value_weight_ >= 0 && search_value_weight_ <= 1)) {
+    throw std::invalid_argument("ReplayBuffer: search_value_weight must be in [0, 1]");
+  }
 }
 
 std::shared_ptr<const ReplayBuffer::StoredGame> ReplayBuffer::store(
@@ -101,7 +105,11 @@ void ReplayBuffer::fill(const StoredGame& g, int move, int s, TrainingBatch& b, 
   float* policy = b.policy.data() + static_cast<size_t>(slot) * b.num_actions;
   for (const auto& [a, p] : g.record.policies[move]) policy[game.map_action(s, a)] += p;
   const double result = g.record.result;
-  b.value[slot] = static_cast<float>(mover == 0 ? result : -result);
+  double value = mover == 0 ? result : -result;
+  if (search_value_weight_ > 0 && move < static_cast<int>(g.record.root_values.size())) {
+    value += search_value_weight_ * (g.record.root_values[move] - value);
+  }
+  b.value[slot] = static_cast<float>(value);
   float* own = b.ownership.data() + slot * cells;
   for (int c = 0; c < static_cast<int>(cells); ++c) {
     const int owner = g.final_owner[c];

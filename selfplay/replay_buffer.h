@@ -6,7 +6,9 @@
 //
 // Targets of a sample at move i of a game, all from the point of view of the player to move:
 // - policy: the search's policy target of move i (num_actions entries),
-// - value: the game's final return for that player,
+// - value: the game's final return for that player, mixed with the search's root value at move i
+//   when search_value_weight w > 0: (1 - w) * return + w * root value (records without root
+//   values keep the return),
 // - ownership: per cell +1 own, -1 opponent, 0 empty in the final position (game.num_cells()).
 // With augmentation each sample gets a symmetry s drawn uniformly from game.symmetries():
 // planes through encoding::map_planes, policy and ownership through Game::map_action /
@@ -41,8 +43,8 @@ struct TrainingBatch {
 class ReplayBuffer {
  public:
   // `window`: positions kept (>= 1); whole oldest games are dropped once the newest games alone
-  // hold at least `window` positions.
-  ReplayBuffer(std::shared_ptr<const Game> game, int64_t window);
+  // hold at least `window` positions. `search_value_weight` in [0, 1] (see the value target).
+  ReplayBuffer(std::shared_ptr<const Game> game, int64_t window, double search_value_weight = 0);
 
   // Adds a finished game. Throws std::invalid_argument when the record is for another game or
   // does not replay (illegal move).
@@ -72,6 +74,7 @@ class ReplayBuffer {
 
   std::shared_ptr<const Game> game_;
   int64_t window_;
+  double search_value_weight_;
   mutable std::mutex mutex_;
   std::deque<Position> positions_;
   std::deque<std::shared_ptr<const StoredGame>> games_;

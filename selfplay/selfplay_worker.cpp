@@ -22,25 +22,27 @@ SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchCon
   }
 }
 
-void SelfPlayWorker::resume_games(std::vector<SelfPlayRecord> games) {
-  for (const SelfPlayRecord& r : games) {
-    const std::string which = "game in progress '" + r.id + "'";
-    if (r.game_spec != game_->spec()) {
-      throw std::invalid_argument(which + " is of " + r.game_spec + ", not " + game_->spec());
-    }
-    if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
-        r.root_values.size() != r.moves.size()) {
-      throw std::invalid_argument(which + ": moves, policies, full and value differ in length");
-    }
-    auto state = game_->new_initial_state();
-    for (size_t k = 0; k < r.moves.size(); ++k) {
-      if (state->is_terminal() || !state->is_legal(r.moves[k])) {
-        throw std::invalid_argument(which + ": move " + std::to_string(k + 1) + " is illegal");
-      }
-      state->apply_action(r.moves[k]);
-    }
-    if (state->is_terminal()) throw std::invalid_argument(which + " is already over");
+void check_game_in_progress(const Game& game, const SelfPlayRecord& r) {
+  const std::string which = "game in progress '" + r.id + "'";
+  if (r.game_spec != game.spec()) {
+    throw std::invalid_argument(which + " is of " + r.game_spec + ", not " + game.spec());
   }
+  if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
+      r.root_values.size() != r.moves.size()) {
+    throw std::invalid_argument(which + ": moves, policies, full and value differ in length");
+  }
+  auto state = game.new_initial_state();
+  for (size_t k = 0; k < r.moves.size(); ++k) {
+    if (state->is_terminal() || !state->is_legal(r.moves[k])) {
+      throw std::invalid_argument(which + ": move " + std::to_string(k + 1) + " is illegal");
+    }
+    state->apply_action(r.moves[k]);
+  }
+  if (state->is_terminal()) throw std::invalid_argument(which + " is already over");
+}
+
+void SelfPlayWorker::resume_games(std::vector<SelfPlayRecord> games) {
+  for (const SelfPlayRecord& r : games) check_game_in_progress(*game_, r);
   // Taken from the back: the first record is resumed first.
   to_resume_.insert(to_resume_.end(), std::make_move_iterator(games.rbegin()),
                     std::make_move_iterator(games.rend()));

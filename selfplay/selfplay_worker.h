@@ -32,6 +32,10 @@ struct SelfPlayWorkerOptions {
 // Called from the worker's thread for every finished game; must be thread-safe across workers.
 using GameSink = std::function<void(SelfPlayRecord&&)>;
 
+// Throws std::invalid_argument, naming the record's id, unless `record` is a game of `game` that
+// can be continued: moves, policies, full and value of one length, every move legal, not over.
+void check_game_in_progress(const Game& game, const SelfPlayRecord& record);
+
 class SelfPlayWorker {
  public:
   // Borrows `evaluator` and `rate` (they must outlive run()).

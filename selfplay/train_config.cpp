@@ -86,6 +86,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("window", &s.window, 1, 1e9);
     r.integer("min_positions", &s.min_positions, 0, 1e9);
     r.boolean("augment", &s.augment);
+    r.number("search_value_weight", &s.search_value_weight, 0, 1);
     r.finish();
   }
   if (root.has("training")) {
@@ -209,7 +210,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                     {"cache_positions", c.inference.cache_positions}};
   j["replay"] = {{"window", c.replay.window},
                  {"min_positions", c.replay.min_positions},
-                 {"augment", c.replay.augment}};
+                 {"augment", c.replay.augment},
+                 {"search_value_weight", c.replay.search_value_weight}};
   const auto& t = c.training;
   nlohmann::json mult = nlohmann::json::object();
   for (const auto& [prefix, m] : t.lr_multipliers) mult[prefix] = m;

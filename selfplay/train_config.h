@@ -61,6 +61,9 @@ struct ReplayConfig {
   int window = 50000;        // positions kept (the newest whole games), >= 1
   int min_positions = 2000;  // positions generated before training starts
   bool augment = true;       // random board symmetry per sample
+  // Value target = (1 - w) * the game's result + w * the search's root value at that move (both
+  // for the mover), w in [0, 1]; 0 = the result alone (AlphaZero), 0.5 = their mean.
+  double search_value_weight = 0;
 };
 
 // The optimiser and losses (selfplay/trainer.h).

@@ -208,7 +208,14 @@ std::vector<SelfPlayRecord> TrainingLoop::take_games_in_progress(RunState& state
   const std::string path = d_.dir.file(state.games_in_progress);
   std::vector<SelfPlayRecord> games;
   try {
-    games = read_records_file(path);
+    for (SelfPlayRecord& r : read_records_file(path)) {
+      try {
+        check_game_in_progress(*d_.game, r);
+        games.push_back(std::move(r));
+      } catch (const std::invalid_argument& e) {
+        d_.log << "warning: dropped from " << path << ": " << e.what() << std::endl;
+      }
+    }
     d_.log << "continuing " << games.size() << " self-play game(s) in progress" << std::endl;
   } catch (const std::exception& e) {
     d_.log << "warning: the games in progress are lost: " << e.what() << std::endl;

@@ -78,7 +78,7 @@ int train_as_learner(const Args& args, TrainSetup& setup, std::ostream& out) {
     trainer->set_after_backward(
         [g = group.get()](PolicyValueNet& net) { g->average_gradients(net); });
   }
-  ReplayBuffer buffer(setup.game, config.replay.window);
+  ReplayBuffer buffer(setup.game, config.replay.window, config.replay.search_value_weight);
   refill_replay_buffer(dir, state.ingested, config.replay.window, buffer);
   const int64_t slack = 2 * static_cast<int64_t>(config.training.batch_size);
   RateController rate(config.loop.train_ratio, config.replay.min_positions, slack);

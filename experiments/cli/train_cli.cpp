@@ -330,7 +330,7 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (timings.empty() && !g_stop_requested.load()) {
     raw = evaluator.benchmark_forward(planes, nominal, game->rows(), game->cols(), measure_seconds);
   }
-  ReplayBuffer buffer(game, config.replay.window);
+  ReplayBuffer buffer(game, config.replay.window, config.replay.search_value_weight);
   if (!selfplay_only) refill_replay_buffer(dir, state.ingested, config.replay.window, buffer);
   const int64_t slack = 2 * static_cast<int64_t>(config.training.batch_size) +
                         static_cast<int64_t>(config.loop.train_ratio * config.selfplay.workers *

@@ -129,6 +129,32 @@ TEST_CASE("replay buffer keeps a sliding window of whole games", "[selfplay]") {
   CHECK_THROWS(buffer.add(random_record(make_game("connect_four"), 1)));
 }
 
+TEST_CASE("replay buffer mixes the search's root value into the value target", "[selfplay]") {
+  auto game = make_game("tictactoe");
+  // X takes the top row (0, 1, 2) while O plays 3 and 4: X (player 0) wins, result +1.
+  SelfPlayRecord r;
+  r.game_spec = game->spec();
+  r.moves = {0, 3, 1, 4, 2};
+  for (Action a : r.moves) r.policies.push_back({{a, 1.0f}});
+  r.full_search = {1, 1, 1, 1, 1};
+  r.root_values = {0.2f, -0.6f, 0.4f, -1.0f, 1.0f};
+  r.result = 1;
+  const std::vector<float> result_for_mover = {1, -1, 1, -1, 1};
+  for (double w : {0.0, 0.25, 1.0}) {
+    ReplayBuffer buffer(game, 100, w);
+    buffer.add(r);
+    for (int move = 0; move < 5; ++move) {
+      const float z = result_for_mover[move], q = r.root_values[move];
+      CHECK(buffer.make_sample(r, move, 0).value[0] == Approx((1 - w) * z + w * q));
+    }
+  }
+  // Records without root values keep the game's result.
+  r.root_values.clear();
+  ReplayBuffer mixing(game, 100, 0.5);
+  CHECK(mixing.make_sample(r, 1, 0).value[0] == Approx(-1.0));
+  CHECK_THROWS_WITH(ReplayBuffer(game, 100, 1.5), Contains("search_value_weight"));
+}
+
 TEST_CASE("replay buffer augmentation equals the symmetric game", "[selfplay]") {
   // Games whose initial position is symmetric (Othello's is not under every id of its
   // symmetries(), so its mapped moves do not replay from the start).
@@ -175,6 +201,8 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
              Contains("selfplay.workers"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","training":{"optimizer":"rmsprop"}})"),
              Contains("training.optimizer"));
+  CHECK_THAT(error_of(R"({"game":"tictactoe","replay":{"search_value_weight":1.5}})"),
+             Contains("replay.search_value_weight"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","search":{"playout":5}})"), Contains("playout"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","network":{"blocks":0}})"), Contains("blocks"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","colour":1})"), Contains("colour"));
@@ -470,12 +498,19 @@ TEST_CASE("a resumed train run continues the games a stop left in progress",
     return out;
   };
   for (const auto& r : all_records()) CHECK(saved_moves.count(r.id) == 0);
+  // A saved game that does not replay is dropped with a warning; the others continue.
+  std::vector<SelfPlayRecord> edited = saved;
+  edited[0].moves[0] = 99;  // no such column
+  write_records_file(run + "/" + state["games_in_progress"].get<std::string>(), edited);
+  saved_moves.erase(saved[0].id);
+  const size_t resumable = saved.size() - 1;
 
   // Enough games for every continued one to finish (a session may overshoot its budget).
   const int64_t budget = state["games"].get<int64_t>() + 80;
   REQUIRE(run_train({config, "--out", run, "--budget-games", std::to_string(budget)}, &output) ==
           0);
-  CHECK_THAT(output, Contains("continuing " + std::to_string(saved.size()) + " self-play game"));
+  CHECK_THAT(output, Contains("continuing " + std::to_string(resumable) + " self-play game"));
+  CHECK_THAT(output, Contains("dropped from") && Contains("'" + saved[0].id + "': move 1"));
   std::map<std::string, int> seen;
   int continued = 0;
   for (const auto& r : all_records()) {
@@ -499,8 +534,9 @@ TEST_CASE("a resumed train run continues the games a stop left in progress",
     CHECK(seen.count(r.id) == 0);
     still += static_cast<int>(saved_moves.count(r.id));
   }
-  CHECK(continued + still == static_cast<int>(saved.size()));
+  CHECK(continued + still == static_cast<int>(resumable));
   CHECK(continued > 0);
+  CHECK(seen.count(saved[0].id) == 0);
 }
 
 // ----------------------------------------------------------------------------------------------
