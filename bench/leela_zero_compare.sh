@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side search speed: Leela Zero 0.17 (`leelaz --cpu-only --benchmark`) against tenuki's
 # network + MCTS, both with a random-weight 6-block, 64-filter network on 19x19 Go, the same
-# number of visits and the same number of threads. Prints both rates and their ratio.
+# number of visits and the same number of threads. Prints both rates and their ratio: float32 (the
+# comparison), then bfloat16 when the CPU has AVX-512 BF16 (what `dtype: auto` would pick there;
+# Leela Zero's CPU path has no reduced precision).
 #   bench/leela_zero_compare.sh [BUILD_DIR] [VISITS] [THREADS]
+# To approximate an AVX2-only CPU on an AVX-512 one, run it under
+#   ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell
+# (oneDNN and ATen kernels for tenuki, OpenBLAS's kernels for both).
 set -euo pipefail
 build=${1:-build}
 visits=${2:-800}
@@ -20,12 +25,18 @@ lz_out=$("$leelaz" --cpu-only --benchmark -t "$threads" -v "$visits" -w "$work/l
 echo "$lz_out" | grep -E "visits, .* n/s" | tail -1
 lz_rate=$(echo "$lz_out" | grep -E "visits, .* n/s" | tail -1 | sed -E 's/.* ([0-9.]+) n\/s.*/\1/')
 
+dtypes=(float32)
+if grep -q avx512_bf16 /proc/cpuinfo && [[ "${ONEDNN_MAX_CPU_ISA:-}" != AVX2 ]]; then
+  dtypes+=(bfloat16)
+fi
 echo "== tenuki: $threads LibTorch threads, $visits playouts per search, 6x64, 19x19"
-for leaves in 8 16; do
-  line=$("$build"/tenuki bench mcts 'go(size=19)' --model "$work/tenuki_6x64.ckpt" \
-    --threads "$threads" --playouts "$visits" --leaves "$leaves" --seconds 20)
-  echo "$line"
-  rate=$(echo "$line" | sed -E 's/.*: ([0-9]+) simulations\/s.*/\1/')
-  awk -v a="$rate" -v b="$lz_rate" -v l="$leaves" \
-    'BEGIN { if (b > 0) printf "ratio tenuki/leelaz (leaves/batch %d): %.2f\n", l, a / b }'
+for dtype in "${dtypes[@]}"; do
+  for leaves in 8 16; do
+    line=$("$build"/tenuki bench mcts 'go(size=19)' --model "$work/tenuki_6x64.ckpt" \
+      --threads "$threads" --dtype "$dtype" --playouts "$visits" --leaves "$leaves" --seconds 20)
+    echo "$line"
+    rate=$(echo "$line" | sed -E 's/.*: ([0-9]+) simulations\/s.*/\1/')
+    awk -v a="$rate" -v b="$lz_rate" -v l="$leaves" -v d="$dtype" \
+      'BEGIN { if (b > 0) printf "ratio tenuki/leelaz (%s, leaves/batch %d): %.2f\n", d, l, a / b }'
+  done
 done

@@ -269,7 +269,9 @@ int Mcts::gather(EvaluatorBatch& batch) {
           const Node& child = m.nodes[c];
           const int cn = child.visits + child.in_flight;
           double score;
-          if (root_forcing && child.prior > 0 &&
+          // A child with a playout in flight is not forced again in this batch: its leaf may
+          // be the one pending, and forcing it would end the gather at a collision.
+          if (root_forcing && child.prior > 0 && child.in_flight == 0 &&
               cn < std::sqrt(config_.forced_k * child.prior * parent_n)) {
             score = 1e9 + child.prior;
           } else {

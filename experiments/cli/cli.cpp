@@ -108,6 +108,7 @@ const std::vector<CommandInfo>& commands() {
        {{"evaluator", "uniform|hash|rollout", "uniform", "evaluator without a network"},
         {"model", "CKPT", "", "evaluate with this network checkpoint instead"},
         {"threads", "N", "2", "LibTorch threads with --model"},
+        {"dtype", "float32|bfloat16|half", "float32", "inference precision with --model"},
         {"playouts", "N", "800", "playouts per search"},
         {"leaves", "K", "8", "leaves gathered per evaluator batch"},
         {"seconds", "S", "3", "measurement time"}},

@@ -326,6 +326,38 @@ TEST_CASE("mcts: forced playouts prune the policy target", "[mcts]") {
           *std::max_element(r.policy_target.begin(), r.policy_target.end()) - 1e-6);
 }
 
+TEST_CASE("mcts: forced playouts fill the batch like PUCT does", "[mcts]") {
+  // Leaves gathered per batch over a 400-playout search on the empty 9x9 board (no terminal
+  // leaves): a forced child whose leaf is already pending must not end the gather.
+  auto s = make_game("go(size=9)")->new_initial_state();
+  auto evaluator = make_hash_random_evaluator(11);
+  auto mean_leaves = [&](bool forced) {
+    SearchConfig c;
+    c.playouts = 400;
+    c.leaves_per_batch = 8;
+    c.root_noise = true;
+    c.forced_playouts = forced;
+    Mcts mcts(c);
+    mcts.set_root(*s);
+    int gathers = 0, leaves = 0;
+    while (!mcts.done()) {
+      auto batch = evaluator->new_batch();
+      const int added = mcts.gather(*batch);
+      if (added > 0) batch->compute();
+      mcts.backup(*batch);
+      if (mcts.playouts_done() > 1) {  // past the root's own evaluation
+        ++gathers;
+        leaves += added;
+      }
+    }
+    return static_cast<double>(leaves) / gathers;
+  };
+  const double puct = mean_leaves(false), forced = mean_leaves(true);
+  INFO("mean leaves per gather: PUCT " << puct << ", forced playouts " << forced);
+  CHECK(puct > 7.5);
+  CHECK(forced > 7.5);
+}
+
 TEST_CASE("mcts: gumbel root finds tic-tac-toe wins with few playouts", "[mcts]") {
   auto s = play("tictactoe", {"A3", "B3", "A2", "C1"});
   SearchConfig c = rollout_config(64, 3);
