@@ -65,13 +65,18 @@ PY
   names+=("$name")
 done
 
+failed=0
 for name in "${names[@]}"; do
   echo "== $name ($(date +%T))"
   status=0
   "$tenuki" train "$out/$name.json" --out "$out/$name" --budget-minutes "$minutes" \
     > "$out/$name.log" 2>&1 || status=$?
   tail -1 "$out/$name.log"
-  [[ $status -eq 0 ]] || { echo "arm $name stopped (exit $status; see $out/$name.log)" >&2; break; }
+  if [[ $status -ne 0 ]]; then
+    echo "arm $name stopped (exit $status; see $out/$name.log)" >&2
+    failed=1
+    break
+  fi
 done
 
 echo
@@ -105,3 +110,4 @@ for name, s, wins in rows:
             f'{s.get("batching_efficiency", 0):>6.2f}')
     print(line + "".join(f'  {wins.get(o, "-"):<22}' for o in opponents))
 PY
+exit "$failed"
