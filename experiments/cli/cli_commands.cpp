@@ -46,11 +46,10 @@ int cmd_bench_mcts(const Args& args, std::ostream& out) {
   std::string kind = args.get("evaluator", "uniform");
   std::shared_ptr<Evaluator> evaluator;
   if (args.has("model")) {
-    kind = "net(" + args.get("model", "") + ", " + args.get("dtype", "float32") + ")";
-    evaluator = load_net_evaluator(
-        Spec::parse(Spec::format("net", {{"model", args.get("model", "")},
-                                         {"threads", args.get("threads", "2")},
-                                         {"dtype", args.get("dtype", "float32")}})));
+    const std::string model = args.get("model", ""), dtype = args.get("dtype", "float32");
+    kind = "net(" + model + ", " + dtype + ")";
+    evaluator = load_net_evaluator(Spec::parse(Spec::format(
+        "net", {{"model", model}, {"threads", args.get("threads", "2")}, {"dtype", dtype}})));
   } else if (kind == "uniform") {
     evaluator = make_uniform_evaluator();
   } else if (kind == "hash") {
