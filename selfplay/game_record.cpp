@@ -32,9 +32,13 @@ std::string record_to_json_line(const SelfPlayRecord& r) {
   }
   j["policy"] = std::move(policies);
   j["full"] = r.full_search;
-  nlohmann::json values = nlohmann::json::array();
-  for (float v : r.root_values) values.push_back(std::round(static_cast<double>(v) * 1e4) / 1e4);
-  j["value"] = std::move(values);
+  if (!r.root_values.empty()) {
+    nlohmann::json values = nlohmann::json::array();
+    for (float v : r.root_values) {
+      values.push_back(std::round(static_cast<double>(v) * 1e4) / 1e4);
+    }
+    j["value"] = std::move(values);
+  }
   j["result"] = r.result;
   j["resigned"] = r.resigned;
   if (r.net_step >= 0) j["net_step"] = r.net_step;
@@ -64,13 +68,14 @@ SelfPlayRecord record_from_json_line(const std::string& line) {
       r.policies.push_back(std::move(p));
     }
     r.full_search = j.at("full").get<std::vector<uint8_t>>();
-    r.root_values = j.value("value", std::vector<float>(r.moves.size(), 0.0f));
+    r.root_values = j.value("value", std::vector<float>());
     r.result = j.at("result").get<double>();
     r.resigned = j.value("resigned", false);
     r.net_step = j.value("net_step", int64_t{-1});
     if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
-        r.root_values.size() != r.moves.size()) {
-      throw std::invalid_argument("moves, policy, full and value must have equal lengths");
+        (!r.root_values.empty() && r.root_values.size() != r.moves.size())) {
+      throw std::invalid_argument(
+          "moves, policy, full and value (when given) must have equal lengths");
     }
     return r;
   } catch (const nlohmann::json::exception& e) {

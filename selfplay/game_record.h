@@ -5,8 +5,9 @@
 //    "full":[1,1,0],"value":[0.12,-0.3,0.9],"result":1,"resigned":false}
 // (plus "id" when the game has one) where policy[i] is move i's sparse search policy target as flat
 // (action, probability) pairs, full[i] says whether move i had a full search (only those are
-// trained on), value[i] is the search's root value for the mover, and result is the final return of
-// player 0 (+1/0/-1). Free functions; thread-safe (no shared state).
+// trained on), value[i] is the search's root value for the mover (optional: a record without it has
+// empty root_values and trains on its result alone), and result is the final return of player 0
+// (+1/0/-1). Free functions; thread-safe (no shared state).
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -24,8 +25,8 @@ struct SelfPlayRecord {
   // Per move: (action, probability) pairs with probability > 0.
   std::vector<std::vector<std::pair<Action, float>>> policies;
   std::vector<uint8_t> full_search;
-  std::vector<float> root_values;
-  double result = 0;  // return of player 0
+  std::vector<float> root_values;  // one per move, or empty when the record has none
+  double result = 0;               // return of player 0
   bool resigned = false;
   // The learner step of the net that played the game (actors: the net in use when it ended);
   // -1: not recorded. With the step that trains on a position it gives the policy lag.

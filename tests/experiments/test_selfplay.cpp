@@ -148,10 +148,20 @@ TEST_CASE("replay buffer mixes the search's root value into the value target", "
       CHECK(buffer.make_sample(r, move, 0).value[0] == Approx((1 - w) * z + w * q));
     }
   }
-  // Records without root values keep the game's result.
+  // Records without root values (a line without "value") keep the game's result.
   r.root_values.clear();
+  const std::string line = record_to_json_line(r);
+  CHECK(line.find("\"value\"") == std::string::npos);
+  const SelfPlayRecord read_back = record_from_json_line(line);
+  CHECK(read_back.root_values.empty());
   ReplayBuffer mixing(game, 100, 0.5);
-  CHECK(mixing.make_sample(r, 1, 0).value[0] == Approx(-1.0));
+  for (int move = 0; move < 5; ++move) {
+    CHECK(mixing.make_sample(read_back, move, 0).value[0] == Approx(result_for_mover[move]));
+  }
+  // A "value" of the wrong length is refused.
+  std::string short_values = line;
+  short_values.insert(short_values.size() - 1, ",\"value\":[0.5]");
+  CHECK_THROWS_WITH(record_from_json_line(short_values), Contains("equal lengths"));
   CHECK_THROWS_WITH(ReplayBuffer(game, 100, 1.5), Contains("search_value_weight"));
 }
 
