@@ -18,7 +18,7 @@ BUILD_TYPE=${BUILD_TYPE:-Release}
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev libopenblas0-openmp libgloo-dev python3-torch slurm-wlm
+  libtorch-dev libopenblas0-openmp libblas-dev libgloo-dev python3-torch slurm-wlm
   libboost-dev libeigen3-dev nlohmann-json3-dev catch2 libcli11-dev
   gnugo grhino leela-zero
   gnuplot-nox chromium

@@ -8,18 +8,24 @@ namespace tenuki {
 std::vector<NetDtype> dtype_candidates(const std::string& name, bool cuda) {
   if (name == "auto") {
     std::vector<NetDtype> out = {NetDtype::kFloat32, NetDtype::kBFloat16};
-    if (cuda) out.push_back(NetDtype::kHalf);
+    out.push_back(cuda ? NetDtype::kHalf : NetDtype::kFloat32Winograd);
     return out;
   }
   NetDtype dtype;
   try {
     dtype = parse_net_dtype(name);
   } catch (const std::invalid_argument&) {
-    throw std::invalid_argument("unknown dtype '" + name + "' (auto, float32, bfloat16 or half)");
+    throw std::invalid_argument("unknown dtype '" + name +
+                                "' (auto, float32, bfloat16, half or float32-winograd)");
   }
   if (dtype == NetDtype::kHalf && !cuda) {
     throw std::invalid_argument(
         "dtype half needs a CUDA device and this one is the CPU; use auto, float32 or bfloat16");
+  }
+  if (dtype == NetDtype::kFloat32Winograd && cuda) {
+    throw std::invalid_argument(
+        "dtype float32-winograd runs on the CPU and this device is CUDA; use auto, float32, "
+        "bfloat16 or half");
   }
   return {dtype};
 }

@@ -18,8 +18,9 @@ struct DtypeTiming {
 };
 
 // The dtypes a config's `name` allows on a device: "auto" gives float32 and bfloat16, plus half
-// on CUDA; a dtype name gives that dtype alone. Throws std::invalid_argument naming the problem
-// for an unknown name or a dtype the device cannot run (half on a CPU).
+// on CUDA and float32-winograd on the CPU; a dtype name gives that dtype alone. Throws
+// std::invalid_argument naming the problem for an unknown name or a dtype the device cannot run
+// (half on a CPU, float32-winograd on CUDA).
 std::vector<NetDtype> dtype_candidates(const std::string& name, bool cuda);
 
 // Measures every candidate with `measure` (positions per second) in `rounds` interleaved rounds

@@ -10,9 +10,10 @@ namespace tenuki {
 
 class Spec;
 
-// Reads `model` (required), `device` (cpu|cuda|auto), `threads`, `dtype` (float32|bfloat16|half)
-// and `max_batch` from `spec` and returns a LibTorch evaluator over the checkpoint. Throws
-// SpecError for a missing model or bad option, CheckpointError when the file does not load.
+// Reads `model` (required), `device` (cpu|cuda|auto), `threads`, `dtype`
+// (float32|bfloat16|half|float32-winograd) and `max_batch` from `spec` and returns a LibTorch
+// evaluator over the checkpoint. Throws SpecError for a missing model or bad option,
+// CheckpointError when the file does not load.
 std::shared_ptr<Evaluator> load_net_evaluator(const Spec& spec);
 
 // The options load_net_evaluator reads, read (and marked used) from a spec. Throws SpecError for

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agents/net/network_torch.h"
+#include "agents/net/winograd_net.h"
 #include "envs/encoding.h"
 #include "envs/util/random.h"
 
@@ -18,6 +19,7 @@ namespace tenuki {
 torch::Dtype to_torch_dtype(NetDtype dtype) {
   switch (dtype) {
     case NetDtype::kFloat32:
+    case NetDtype::kFloat32Winograd:
       return torch::kFloat32;
     case NetDtype::kBFloat16:
       return torch::kBFloat16;
@@ -236,11 +238,43 @@ torch::Device resolve_device(const std::string& name) {
   throw std::invalid_argument("unknown device '" + name + "' (use cpu, cuda, cuda:N or auto)");
 }
 
+// Identifies the current values of every parameter and buffer: their storage and LibTorch's
+// version counter, which every in-place change (copy_, an optimiser step) advances.
+uint64_t parameter_fingerprint(PolicyValueNetImpl& impl) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  auto add = [&](const torch::Tensor& t) {
+    mix(static_cast<uint64_t>(t._version()));
+    mix(reinterpret_cast<uintptr_t>(t.data_ptr()));
+  };
+  for (const auto& t : impl.parameters(/*recurse=*/true)) add(t);
+  for (const auto& t : impl.buffers(/*recurse=*/true)) add(t);
+  return h;
+}
+
+std::shared_ptr<const WinogradNet> make_winograd_net(PolicyValueNetImpl& impl) {
+  std::vector<torch::Tensor> host;  // keeps the float32 copies alive while the net reads them
+  std::vector<TensorView> views;
+  auto add = [&](const std::string& name, const torch::Tensor& t) {
+    host.push_back(t.detach().to(torch::kCPU, torch::kFloat32).contiguous());
+    views.push_back({name, host.back().sizes().vec(), host.back().data_ptr<float>()});
+  };
+  for (const auto& item : impl.named_parameters(/*recurse=*/true)) add(item.key(), item.value());
+  for (const auto& item : impl.named_buffers(/*recurse=*/true)) add(item.key(), item.value());
+  return std::make_shared<const WinogradNet>(impl.config(), views);
+}
+
 }  // namespace
+
+struct PolicyValueNet::WinogradCopy {
+  std::mutex mutex;                        // guards the two fields below
+  std::shared_ptr<const WinogradNet> net;  // null until the first forward pass needs it
+  uint64_t fingerprint = 0;                // parameter_fingerprint when `net` was made
+};
 
 PolicyValueNet::PolicyValueNet(const NetworkConfig& config, uint64_t seed,
                                const DeviceOptions& options)
-    : config_(config) {
+    : config_(config), winograd_(std::make_unique<WinogradCopy>()) {
   config_.validate();
   tune_allocator_for_inference();
   impl_ = std::make_shared<PolicyValueNetImpl>(config_);
@@ -257,10 +291,16 @@ void PolicyValueNet::set_device(const DeviceOptions& options) {
     throw std::invalid_argument(
         "dtype half is not supported on the CPU; use bfloat16 or float32 there, or a CUDA device");
   }
+  if (options.dtype == NetDtype::kFloat32Winograd && !device.is_cpu()) {
+    throw std::invalid_argument(
+        "dtype float32-winograd runs on the CPU only; use float32, bfloat16 or half on CUDA");
+  }
   if (options.threads < 0) throw std::invalid_argument("threads must be >= 0");
   if (options.threads > 0) set_threads(options.threads);
   impl_->to(device, to_torch_dtype(options.dtype));
   dtype_ = options.dtype;
+  std::lock_guard<std::mutex> lock(winograd_->mutex);
+  winograd_->net.reset();
 }
 
 namespace {
@@ -306,6 +346,21 @@ void PolicyValueNet::forward(const float* input, int batch, int height, int widt
                                 "x" + std::to_string(height) + "x" + std::to_string(width));
   }
   torch::NoGradGuard no_grad;
+  if (dtype_ == NetDtype::kFloat32Winograd && !impl_->is_training()) {
+    std::shared_ptr<const WinogradNet> net;
+    {
+      std::lock_guard<std::mutex> lock(winograd_->mutex);
+      const uint64_t fingerprint = parameter_fingerprint(*impl_);
+      if (!winograd_->net || winograd_->fingerprint != fingerprint) {
+        winograd_->net = make_winograd_net(*impl_);
+        winograd_->fingerprint = fingerprint;
+      }
+      net = winograd_->net;
+    }
+    net->forward(input, batch, height, width, policy_logits, values, ownership,
+                 torch::get_num_threads());
+    return;
+  }
   const int64_t cells = static_cast<int64_t>(height) * width;
   auto host = torch::from_blob(const_cast<float*>(input),
                                {batch, encoding::kNumChannels, height, width}, torch::kFloat32);

@@ -46,8 +46,12 @@ void from_json(const nlohmann::json& j, NetworkConfig& config);
 // Logit given to off-board cells.
 inline constexpr float kOffBoardLogit = -1e4f;
 
-enum class NetDtype { kFloat32, kBFloat16, kHalf };
-// "float32" | "bfloat16" | "half" (also "float16"); throws std::invalid_argument otherwise.
+// kFloat32Winograd: float32 on the CPU through tenuki's own Winograd convolutions
+// (agents/net/winograd_net.h) instead of LibTorch's kernels, in eval mode; LibTorch still holds
+// the parameters and runs the net in training mode.
+enum class NetDtype { kFloat32, kBFloat16, kHalf, kFloat32Winograd };
+// "float32" | "bfloat16" | "half" (also "float16") | "float32-winograd" (also "winograd");
+// throws std::invalid_argument otherwise.
 NetDtype parse_net_dtype(const std::string& name);
 std::string net_dtype_name(NetDtype dtype);
 
@@ -56,8 +60,8 @@ struct DeviceOptions {
   // "cpu", "cuda", "cuda:N", or "auto" (CUDA device 0 when available, else CPU). Asking for CUDA
   // when it is unavailable throws std::runtime_error.
   std::string device = "cpu";
-  // Inference dtype. kHalf is CUDA-only (std::invalid_argument on CPU). Parameters are stored
-  // and checkpointed as float32 regardless.
+  // Inference dtype. kHalf is CUDA-only, kFloat32Winograd CPU-only (std::invalid_argument
+  // elsewhere). Parameters are stored and checkpointed as float32 regardless.
   NetDtype dtype = NetDtype::kFloat32;
   // Intra-op CPU threads for LibTorch (process-wide setting); 0 leaves the current value.
   int threads = 0;
@@ -94,7 +98,9 @@ class PolicyValueNet {
   const NetworkConfig& config() const { return config_; }
   bool has_ownership() const { return config_.ownership_head; }
 
-  // Runs the net without gradients in its current mode (eval unless train() was called).
+  // Runs the net without gradients in its current mode (eval unless train() was called). With
+  // dtype kFloat32Winograd in eval mode it runs a WinogradNet copy of the parameters, rebuilt
+  // whenever a parameter or buffer changed since (LibTorch's version counters tell).
   // `input` is batch * kNumChannels * height * width floats (row-major NCHW, host memory).
   // Writes batch * (height * width + 1) policy logits, batch values, and, when `ownership` is not
   // null, batch * height * width ownership values (zeros when the net has no ownership head).
@@ -125,9 +131,12 @@ class PolicyValueNet {
   const std::shared_ptr<PolicyValueNetImpl>& impl_ptr() const { return impl_; }
 
  private:
+  struct WinogradCopy;  // defined in network.cpp
+
   NetworkConfig config_;
   NetDtype dtype_ = NetDtype::kFloat32;
   std::shared_ptr<PolicyValueNetImpl> impl_;
+  std::unique_ptr<WinogradCopy> winograd_;  // never null; empty unless dtype_ is kFloat32Winograd
 };
 
 }  // namespace tenuki

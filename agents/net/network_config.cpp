@@ -99,7 +99,9 @@ NetDtype parse_net_dtype(const std::string& name) {
   if (name == "float32" || name == "float") return NetDtype::kFloat32;
   if (name == "bfloat16" || name == "bf16") return NetDtype::kBFloat16;
   if (name == "half" || name == "float16" || name == "fp16") return NetDtype::kHalf;
-  throw std::invalid_argument("unknown dtype '" + name + "' (known: float32, bfloat16, half)");
+  if (name == "float32-winograd" || name == "winograd") return NetDtype::kFloat32Winograd;
+  throw std::invalid_argument("unknown dtype '" + name +
+                              "' (known: float32, bfloat16, half, float32-winograd)");
 }
 
 std::string net_dtype_name(NetDtype dtype) {
@@ -110,6 +112,8 @@ std::string net_dtype_name(NetDtype dtype) {
       return "bfloat16";
     case NetDtype::kHalf:
       return "half";
+    case NetDtype::kFloat32Winograd:
+      return "float32-winograd";
   }
   return "?";
 }

@@ -12,15 +12,21 @@ using Catch::Matchers::Contains;
 
 TEST_CASE("dtype auto picks the fastest measured dtype", "[dtype]") {
   const auto cpu = dtype_candidates("auto", false);
-  REQUIRE(cpu == std::vector<NetDtype>{NetDtype::kFloat32, NetDtype::kBFloat16});
+  REQUIRE(cpu == std::vector<NetDtype>{NetDtype::kFloat32, NetDtype::kBFloat16,
+                                       NetDtype::kFloat32Winograd});
   const auto cuda = dtype_candidates("auto", true);
   REQUIRE(cuda.size() == 3);
   CHECK(cuda[2] == NetDtype::kHalf);
 
-  // An AVX2-only CPU (bfloat16 emulated, ~10x slower) and one with AVX-512 BF16 (~2x faster).
+  // An AVX2-only CPU (bfloat16 emulated, ~10x slower), one with AVX-512 BF16 (~2x faster), and
+  // one where the Winograd convolutions win.
+  constexpr NetDtype kWinograd = NetDtype::kFloat32Winograd;
   for (const auto& [rates, expected] : std::vector<std::pair<std::map<NetDtype, double>, NetDtype>>{
-           {{{NetDtype::kFloat32, 584}, {NetDtype::kBFloat16, 46}}, NetDtype::kFloat32},
-           {{{NetDtype::kFloat32, 2379}, {NetDtype::kBFloat16, 4165}}, NetDtype::kBFloat16}}) {
+           {{{NetDtype::kFloat32, 584}, {NetDtype::kBFloat16, 46}, {kWinograd, 400}},
+            NetDtype::kFloat32},
+           {{{NetDtype::kFloat32, 2379}, {NetDtype::kBFloat16, 4165}, {kWinograd, 3000}},
+            NetDtype::kBFloat16},
+           {{{NetDtype::kFloat32, 584}, {NetDtype::kBFloat16, 46}, {kWinograd, 900}}, kWinograd}}) {
     std::vector<DtypeTiming> timings;
     std::map<NetDtype, int> calls;
     const NetDtype chosen = pick_fastest_dtype(
@@ -31,11 +37,12 @@ TEST_CASE("dtype auto picks the fastest measured dtype", "[dtype]") {
         },
         3, &timings);
     CHECK(chosen == expected);
-    REQUIRE(timings.size() == 2);
+    REQUIRE(timings.size() == 3);
     CHECK(timings[0].dtype == NetDtype::kFloat32);
     CHECK(timings[0].positions_per_second == rates.at(NetDtype::kFloat32));
     CHECK(calls[NetDtype::kFloat32] == 3);
     CHECK(calls[NetDtype::kBFloat16] == 3);
+    CHECK(calls[kWinograd] == 3);
   }
 }
 
@@ -43,7 +50,8 @@ TEST_CASE("dtype auto keeps each candidate's best round, so a noisy round does n
           "[dtype]") {
   // bfloat16 is faster, but its first round was slowed down by other load.
   std::map<NetDtype, std::vector<double>> rounds = {{NetDtype::kFloat32, {1000, 1010, 990}},
-                                                    {NetDtype::kBFloat16, {300, 1900, 1950}}};
+                                                    {NetDtype::kBFloat16, {300, 1900, 1950}},
+                                                    {NetDtype::kFloat32Winograd, {900, 980, 970}}};
   std::map<NetDtype, size_t> next;
   const NetDtype chosen = pick_fastest_dtype(
       dtype_candidates("auto", false), [&](NetDtype d) { return rounds[d][next[d]++]; }, 3,
@@ -61,8 +69,8 @@ TEST_CASE("dtype auto leaves out a dtype that fails to run", "[dtype]") {
         return 500;
       },
       3, &timings);
-  CHECK(chosen == NetDtype::kFloat32);
-  REQUIRE(timings.size() == 2);
+  CHECK(chosen == NetDtype::kFloat32);  // float32-winograd ties at 500: the earlier is kept
+  REQUIRE(timings.size() == 3);
   CHECK(timings[1].error == "no primitive");
   CHECK(timings[1].positions_per_second == 0);
   CHECK_THROWS_WITH(pick_fastest_dtype(
@@ -79,6 +87,9 @@ TEST_CASE("a named dtype is used without measuring; an unavailable one is refuse
   CHECK(calls == 0);
   CHECK_THROWS_WITH(dtype_candidates("half", false), Contains("half needs a CUDA device"));
   CHECK(dtype_candidates("half", true) == std::vector<NetDtype>{NetDtype::kHalf});
+  CHECK_THROWS_WITH(dtype_candidates("float32-winograd", true), Contains("runs on the CPU"));
+  CHECK(dtype_candidates("float32-winograd", false) ==
+        std::vector<NetDtype>{NetDtype::kFloat32Winograd});
   CHECK_THROWS_WITH(dtype_candidates("fp8", false), Contains("unknown dtype 'fp8'"));
 }
 

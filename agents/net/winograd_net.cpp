@@ -1,0 +1,589 @@
+#include "agents/net/winograd_net.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "envs/encoding.h"
+
+namespace tenuki {
+
+namespace {
+
+constexpr int kTile = 4;                // output tile side of F(4x4, 3x3)
+constexpr int kInTile = 6;              // input tile side
+constexpr int kElements = 36;           // elements of a transformed tile
+constexpr double kBatchNormEps = 1e-5;  // MaskedBatchNormImpl's eps
+
+using Affine = WinogradNet::Affine;
+using Conv3x3 = WinogradNet::Conv3x3;
+using Dense = WinogradNet::Dense;
+
+// ------------------------------------------------------------------------------------------------
+// Reading the parameters
+
+class TensorTable {
+ public:
+  explicit TensorTable(const std::vector<TensorView>& tensors) {
+    for (const auto& t : tensors) by_name_[t.name] = &t;
+  }
+  const float* get(const std::string& name, const std::vector<int64_t>& shape) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) throw std::invalid_argument("WinogradNet: no tensor '" + name + "'");
+    if (it->second->shape != shape) {
+      throw std::invalid_argument("WinogradNet: tensor '" + name + "' has the wrong shape");
+    }
+    return it->second->data;
+  }
+
+ private:
+  std::map<std::string, const TensorView*> by_name_;
+};
+
+Affine read_batch_norm(const TensorTable& t, const std::string& prefix, int channels) {
+  const int64_t c = channels;
+  const float* gamma = t.get(prefix + ".gamma", {c});
+  const float* beta = t.get(prefix + ".beta", {c});
+  const float* mean = t.get(prefix + ".running_mean", {c});
+  const float* var = t.get(prefix + ".running_var", {c});
+  Affine a;
+  a.scale.resize(channels);
+  a.shift.resize(channels);
+  for (int i = 0; i < channels; ++i) {
+    const double scale = gamma[i] / std::sqrt(static_cast<double>(var[i]) + kBatchNormEps);
+    a.scale[i] = static_cast<float>(scale);
+    a.shift[i] = static_cast<float>(beta[i] - mean[i] * scale);
+  }
+  return a;
+}
+
+Dense read_linear(const TensorTable& t, const std::string& prefix, int in, int out) {
+  Dense d;
+  d.in = in;
+  d.out = out;
+  const float* w = t.get(prefix + ".weight", {out, in});
+  const float* b = t.get(prefix + ".bias", {out});
+  d.w.assign(w, w + static_cast<size_t>(in) * out);
+  d.b.assign(b, b + out);
+  return d;
+}
+
+// The 6x6 Winograd-domain kernel G g G^T of each (out, in) 3x3 kernel, appended as output rows
+// [first_out, first_out + out) of `conv` (whose `out` is the total).
+void add_conv3x3(const TensorTable& t, const std::string& name, int in, int out, int first_out,
+                 Conv3x3& conv) {
+  const float* w = t.get(name, {out, in, 3, 3});
+  // G (6x3) of F(4x4, 3x3).
+  static const double kG[6][3] = {{1.0 / 4, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+  for (int k = 0; k < out; ++k) {
+    for (int c = 0; c < in; ++c) {
+      const float* g = w + (static_cast<size_t>(k) * in + c) * 9;
+      double gg[6][3];  // G g
+      for (int i = 0; i < 6; ++i) {
+        for (int j = 0; j < 3; ++j) {
+          gg[i][j] = kG[i][0] * g[0 * 3 + j] + kG[i][1] * g[1 * 3 + j] + kG[i][2] * g[2 * 3 + j];
+        }
+      }
+      for (int i = 0; i < 6; ++i) {
+        for (int j = 0; j < 6; ++j) {
+          const double v = gg[i][0] * kG[j][0] + gg[i][1] * kG[j][1] + gg[i][2] * kG[j][2];
+          const size_t e = static_cast<size_t>(i) * 6 + j;
+          conv.u[(e * conv.in + c) * conv.out + first_out + k] = static_cast<float>(v);
+        }
+      }
+    }
+  }
+}
+
+Conv3x3 make_conv3x3(int in, int out) {
+  Conv3x3 conv;
+  conv.in = in;
+  conv.out = out;
+  conv.u.assign(static_cast<size_t>(kElements) * in * out, 0.0f);
+  return conv;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Layers. Activations are channels-last: [batch * height * width][channels] float32 rows, the
+// channels of one cell contiguous, so every loop below runs over channels in vector registers.
+
+struct Shape {
+  int batch, height, width;
+  int cells() const { return height * width; }
+  int tile_rows() const { return (height + kTile - 1) / kTile; }
+  int tile_cols() const { return (width + kTile - 1) / kTile; }
+  int tiles() const { return tile_rows() * tile_cols(); }
+};
+
+// The reusable memory of one calling thread.
+struct Workspace {
+  std::vector<float> transformed;  // [36][batch * tiles][in]
+  std::vector<float> products;     // [36][batch * tiles][out]
+  std::vector<float> input, x, h, a, heads, mask, area, zeros, sink;
+};
+
+Workspace& workspace() {
+  thread_local Workspace w;
+  return w;
+}
+
+// Scratch rows of one OpenMP thread.
+float* thread_scratch(size_t n) {
+  thread_local std::vector<float> scratch;
+  if (scratch.size() < n) scratch.resize(n);
+  return scratch.data();
+}
+
+float* sized(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// B^T d along one axis of a 6x6 tile of channel rows: out[k] = sum_i B^T[k][i] in[i], where in[i]
+// and out[k] are rows of n floats.
+[[gnu::always_inline]] inline void input_transform_rows_body(const float* const in[6],
+                                                             float* const out[6], int n) {
+  const float* __restrict d0 = in[0], * __restrict d1 = in[1], * __restrict d2 = in[2], * __restrict d3 = in[3], * __restrict d4 = in[4], * __restrict d5 = in[5];
+  float* __restrict t0 = out[0], * __restrict t1 = out[1], * __restrict t2 = out[2], * __restrict t3 = out[3], * __restrict t4 = out[4], * __restrict t5 = out[5];
+#pragma omp simd
+  for (int c = 0; c < n; ++c) {
+    const float a = d1[c], b = d2[c], e = d3[c], f = d4[c];
+    t0[c] = 4.0f * d0[c] - 5.0f * b + f;
+    t1[c] = -4.0f * (a + b) + e + f;
+    t2[c] = 4.0f * (a - b) - e + f;
+    t3[c] = 2.0f * (e - a) - b + f;
+    t4[c] = 2.0f * (a - e) - b + f;
+    t5[c] = 4.0f * a - 5.0f * e + d5[c];
+  }
+}
+
+// A^T m along one axis: out[k] (+)= sum_i A^T[k][i] in[i] for 4 output rows of n floats.
+[[gnu::always_inline]] inline void output_transform_rows_body(const float* const in[6],
+                                                              float* const out[4], int n,
+                                                              bool accumulate) {
+  const float* __restrict m0 = in[0], * __restrict m1 = in[1], * __restrict m2 = in[2], * __restrict m3 = in[3], * __restrict m4 = in[4], * __restrict m5 = in[5];
+  float* __restrict o0 = out[0], * __restrict o1 = out[1], * __restrict o2 = out[2], * __restrict o3 = out[3];
+  if (accumulate) {
+#pragma omp simd
+    for (int c = 0; c < n; ++c) {
+      const float s12 = m1[c] + m2[c], d12 = m1[c] - m2[c], s34 = m3[c] + m4[c],
+                  d34 = m3[c] - m4[c];
+      o0[c] += m0[c] + s12 + s34;
+      o1[c] += d12 + 2.0f * d34;
+      o2[c] += s12 + 4.0f * s34;
+      o3[c] += d12 + 8.0f * d34 + m5[c];
+    }
+  } else {
+#pragma omp simd
+    for (int c = 0; c < n; ++c) {
+      const float s12 = m1[c] + m2[c], d12 = m1[c] - m2[c], s34 = m3[c] + m4[c],
+                  d34 = m3[c] - m4[c];
+      o0[c] = m0[c] + s12 + s34;
+      o1[c] = d12 + 2.0f * d34;
+      o2[c] = s12 + 4.0f * s34;
+      o3[c] = d12 + 8.0f * d34 + m5[c];
+    }
+  }
+}
+
+// dst[n][c] = max(0, src[n][c] * scale[c] + shift[c]) * mask[n] for `rows` rows and `channels`
+// channels; the rows are `src_stride` and `dst_stride` floats apart (in place when equal).
+[[gnu::always_inline]] inline void activate_body(const float* src, int src_stride,
+                                                 const float* scale, const float* shift,
+                                                 const float* mask, int64_t rows, int channels,
+                                                 float* dst, int dst_stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* s = src + r * src_stride;
+    float* d = dst + r * dst_stride;
+    const float m = mask[r];
+#pragma omp simd
+    for (int c = 0; c < channels; ++c) d[c] = std::max(0.0f, s[c] * scale[c] + shift[c]) * m;
+  }
+}
+
+// Masked mean, size-scaled mean and max over the cells of one batch item of `channels` channels
+// (>= 0, 0 off-board) whose rows are `stride` floats apart: pooled[0..3 * channels).
+[[gnu::always_inline]] inline void global_pool_body(const float* rows, int stride, int channels,
+                                                    int cells, float area, float* pooled) {
+  float* sum = pooled;
+  float* max = pooled + 2 * channels;
+  for (int c = 0; c < channels; ++c) sum[c] = 0.0f, max[c] = 0.0f;
+  for (int i = 0; i < cells; ++i) {
+    const float* r = rows + static_cast<size_t>(i) * stride;
+#pragma omp simd
+    for (int c = 0; c < channels; ++c) {
+      sum[c] += r[c];
+      max[c] = std::max(max[c], r[c]);
+    }
+  }
+  const float scaled = (std::sqrt(area) - 14.0f) * 0.1f;
+  for (int c = 0; c < channels; ++c) {
+    const float mean = sum[c] / area;
+    pooled[c] = mean;
+    pooled[channels + c] = mean * scaled;
+  }
+}
+
+// The vector kernels above, compiled for the x86-64-v4 (AVX-512) and x86-64-v3 (AVX2, FMA) levels
+// besides the build's baseline, so the build needs no -march; kernels() picks one at first use.
+struct VectorKernels {
+  const char* level;
+  void (*input_transform_rows)(const float* const in[6], float* const out[6], int n);
+  void (*output_transform_rows)(const float* const in[6], float* const out[4], int n,
+                                bool accumulate);
+  void (*activate)(const float* src, int src_stride, const float* scale, const float* shift,
+                   const float* mask, int64_t rows, int channels, float* dst, int dst_stride);
+  void (*global_pool)(const float* rows, int stride, int channels, int cells, float area,
+                      float* pooled);
+};
+
+#define TENUKI_DEFINE_KERNELS(name, level, attribute)                                        \
+  attribute void input_transform_rows_##name(const float* const in[6], float* const out[6],  \
+                                             int n) {                                        \
+    input_transform_rows_body(in, out, n);                                                   \
+  }                                                                                          \
+  attribute void output_transform_rows_##name(const float* const in[6], float* const out[4], \
+                                              int n, bool accumulate) {                      \
+    output_transform_rows_body(in, out, n, accumulate);                                      \
+  }                                                                                          \
+  attribute void activate_##name(const float* src, int src_stride, const float* scale,       \
+                                 const float* shift, const float* mask, int64_t rows,        \
+                                 int channels, float* dst, int dst_stride) {                 \
+    activate_body(src, src_stride, scale, shift, mask, rows, channels, dst, dst_stride);     \
+  }                                                                                          \
+  attribute void global_pool_##name(const float* rows, int stride, int channels, int cells,  \
+                                    float area, float* pooled) {                             \
+    global_pool_body(rows, stride, channels, cells, area, pooled);                           \
+  }                                                                                          \
+  const VectorKernels kKernels_##name = {level, input_transform_rows_##name,                 \
+                                         output_transform_rows_##name, activate_##name,      \
+                                         global_pool_##name};
+
+TENUKI_DEFINE_KERNELS(baseline, "baseline", )
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define TENUKI_X86_LEVELS 1
+TENUKI_DEFINE_KERNELS(v3, "x86-64-v3", __attribute__((target("arch=x86-64-v3"))))
+TENUKI_DEFINE_KERNELS(v4, "x86-64-v4", __attribute__((target("arch=x86-64-v4"))))
+#endif
+
+// The best level this CPU runs, or a lower one named by TENUKI_CPU_LEVEL (x86-64-v3 or
+// baseline; to measure what a CPU without AVX-512 would get).
+const VectorKernels& kernels() {
+  static const VectorKernels* chosen = [] {
+    const char* env = std::getenv("TENUKI_CPU_LEVEL");
+    const std::string cap = env != nullptr ? env : "";
+#ifdef TENUKI_X86_LEVELS
+    __builtin_cpu_init();
+    if (cap != "baseline" && cap != "x86-64-v3" && __builtin_cpu_supports("x86-64-v4")) {
+      return &kKernels_v4;
+    }
+    if (cap != "baseline" && __builtin_cpu_supports("x86-64-v3")) return &kKernels_v3;
+#endif
+    return &kKernels_baseline;
+  }();
+  return *chosen;
+}
+
+// out (+)= conv(in) for the items of `s`: in [cells][conv.in], out rows of `out_stride` floats
+// whose first conv.out are written (added to when `accumulate`).
+void conv3x3_items(const Conv3x3& conv, const float* in, const Shape& s, float* out, int out_stride,
+                   bool accumulate, Workspace& ws, int threads) {
+  const int tile_cols = s.tile_cols(), tiles = s.tiles(), cells = s.cells();
+  const int columns = s.batch * tiles;
+  const int cin = conv.in, cout = conv.out;
+  float* v = sized(ws.transformed, static_cast<size_t>(kElements) * columns * cin);
+  float* m = sized(ws.products, static_cast<size_t>(kElements) * columns * cout);
+  const float* zeros = sized(ws.zeros, cin);
+  std::fill(ws.zeros.begin(), ws.zeros.begin() + cin, 0.0f);
+  float* sink = sized(ws.sink, static_cast<size_t>(threads) * 16 * cout);
+  const size_t v_stride = static_cast<size_t>(columns) * cin;  // between elements
+  const size_t m_stride = static_cast<size_t>(columns) * cout;
+
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int column = 0; column < columns; ++column) {
+    const int b = column / tiles, t = column % tiles;
+    const int row0 = (t / tile_cols) * kTile - 1, col0 = (t % tile_cols) * kTile - 1;
+    const float* d[kElements];
+    for (int i = 0; i < kInTile; ++i) {
+      const int r = row0 + i;
+      for (int j = 0; j < kInTile; ++j) {
+        const int q = col0 + j;
+        const bool inside = r >= 0 && r < s.height && q >= 0 && q < s.width;
+        d[i * kInTile + j] =
+            inside ? in + (static_cast<size_t>(b) * cells + r * s.width + q) * cin : zeros;
+      }
+    }
+    float* tmp = thread_scratch(static_cast<size_t>(kElements) * cin);
+    // Columns first: tmp[k][j] = sum_i B^T[k][i] d[i][j]; then rows into V[k * 6 + l].
+    for (int j = 0; j < kInTile; ++j) {
+      const float* col_in[6] = {d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j]};
+      float* col_out[6];
+      for (int k = 0; k < kInTile; ++k) col_out[k] = tmp + static_cast<size_t>(k * 6 + j) * cin;
+      kernels().input_transform_rows(col_in, col_out, cin);
+    }
+    for (int k = 0; k < kInTile; ++k) {
+      const float* row_in[6];
+      float* row_out[6];
+      for (int l = 0; l < kInTile; ++l) {
+        row_in[l] = tmp + static_cast<size_t>(k * 6 + l) * cin;
+        row_out[l] = v + (k * 6 + l) * v_stride + static_cast<size_t>(column) * cin;
+      }
+      kernels().input_transform_rows(row_in, row_out, cin);
+    }
+  }
+
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int e = 0; e < kElements; ++e) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, columns, cout, cin, 1.0f,
+                v + e * v_stride, cin, conv.u.data() + static_cast<size_t>(e) * cin * cout, cout,
+                0.0f, m + e * m_stride, cout);
+  }
+
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int column = 0; column < columns; ++column) {
+    const int b = column / tiles, t = column % tiles;
+    const int row0 = (t / tile_cols) * kTile, col0 = (t % tile_cols) * kTile;
+    float* tmp = thread_scratch(static_cast<size_t>(kTile) * kInTile * cout);
+    float* own_sink = sink + static_cast<size_t>(omp_get_thread_num()) * 16 * cout;
+    // Columns first: tmp[k][j] = sum_i A^T[k][i] M[i][j]; then rows into the output cells.
+    for (int j = 0; j < kInTile; ++j) {
+      const float* col_in[6];
+      for (int i = 0; i < kInTile; ++i) {
+        col_in[i] = m + (i * 6 + j) * m_stride + static_cast<size_t>(column) * cout;
+      }
+      float* col_out[4];
+      for (int k = 0; k < kTile; ++k) col_out[k] = tmp + static_cast<size_t>(k * 6 + j) * cout;
+      kernels().output_transform_rows(col_in, col_out, cout, false);
+    }
+    for (int k = 0; k < kTile; ++k) {
+      const float* row_in[6];
+      for (int l = 0; l < kInTile; ++l) row_in[l] = tmp + static_cast<size_t>(k * 6 + l) * cout;
+      float* row_out[4];
+      const int r = row0 + k;
+      for (int l = 0; l < kTile; ++l) {
+        const int q = col0 + l;
+        row_out[l] = r < s.height && q < s.width
+                         ? out + (static_cast<size_t>(b) * cells + r * s.width + q) * out_stride
+                         : own_sink + static_cast<size_t>(k * 4 + l) * cout;
+      }
+      kernels().output_transform_rows(row_in, row_out, cout, accumulate);
+    }
+  }
+}
+
+// Tiles transformed per GEMM: the transformed inputs and products of a chunk (36 x tiles x
+// channels floats each) then stay in the caches. bench net, 6x48, one thread, positions/s at
+// batch 64 for 7x7 / 9x9 / 19x19: 256 tiles 5.9k / 3.0k / 0.80k, 64 tiles 6.5k / 3.3k / 0.94k,
+// 16 tiles 6.8k / 2.8k / 0.90k; the whole batch at once 6.2k / 1.6k / 0.38k.
+constexpr int kChunkTiles = 64;
+
+// conv3x3_items over the batch in chunks of about kChunkTiles tiles.
+void conv3x3(const Conv3x3& conv, const float* in, const Shape& s, float* out, int out_stride,
+             bool accumulate, Workspace& ws, int threads) {
+  const int chunk = std::max(1, kChunkTiles / s.tiles());
+  const size_t cells = s.cells();
+  for (int first = 0; first < s.batch; first += chunk) {
+    const Shape part{std::min(chunk, s.batch - first), s.height, s.width};
+    conv3x3_items(conv, in + first * cells * conv.in, part, out + first * cells * out_stride,
+                  out_stride, accumulate, ws, threads);
+  }
+}
+
+void dense(const Dense& d, const float* x, float* y) {
+  for (int o = 0; o < d.out; ++o) {
+    const float* w = d.w.data() + static_cast<size_t>(o) * d.in;
+    float sum = d.b[o];
+    for (int i = 0; i < d.in; ++i) sum += w[i] * x[i];
+    y[o] = sum;
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+
+WinogradNet::WinogradNet(const NetworkConfig& config, const std::vector<TensorView>& tensors)
+    : config_(config) {
+  config_.validate();
+  const TensorTable t(tensors);
+  const int c = config_.channels, hc = config_.head_channels;
+  stem_ = make_conv3x3(encoding::kNumChannels, c);
+  add_conv3x3(t, "stem.weight", encoding::kNumChannels, c, 0, stem_);
+  for (int i = 0; i < config_.blocks; ++i) {
+    const std::string p = "block" + std::to_string(i);
+    const bool pool = config_.global_pool_every > 0 && (i + 1) % config_.global_pool_every == 0;
+    Block block;
+    block.pool_channels = pool ? hc : 0;
+    block.bn1 = read_batch_norm(t, p + ".bn1", c);
+    block.conv1 = make_conv3x3(c, c + block.pool_channels);
+    add_conv3x3(t, p + ".conv1.weight", c, c, 0, block.conv1);
+    if (pool) {
+      add_conv3x3(t, p + ".pool_conv.weight", c, hc, c, block.conv1);
+      block.pool_bn = read_batch_norm(t, p + ".pool_bn", hc);
+      block.pool_linear = read_linear(t, p + ".pool_linear", 3 * hc, c);
+    }
+    block.bn2 = read_batch_norm(t, p + ".bn2", c);
+    block.conv2 = make_conv3x3(c, c);
+    add_conv3x3(t, p + ".conv2.weight", c, c, 0, block.conv2);
+    blocks_.push_back(std::move(block));
+  }
+  trunk_bn_ = read_batch_norm(t, "trunk_bn", c);
+  head_w_.resize(static_cast<size_t>(c) * 3 * hc);
+  const char* head_convs[3] = {"policy_conv.weight", "policy_pool_conv.weight",
+                               "value_conv.weight"};
+  for (int h = 0; h < 3; ++h) {
+    const float* w = t.get(head_convs[h], {hc, c, 1, 1});
+    for (int k = 0; k < hc; ++k) {
+      for (int i = 0; i < c; ++i) {
+        head_w_[static_cast<size_t>(i) * 3 * hc + h * hc + k] = w[static_cast<size_t>(k) * c + i];
+      }
+    }
+  }
+  policy_pool_bn_ = read_batch_norm(t, "policy_pool_bn", hc);
+  policy_bn_ = read_batch_norm(t, "policy_bn", hc);
+  value_bn_ = read_batch_norm(t, "value_bn", hc);
+  policy_pool_linear_ = read_linear(t, "policy_pool_linear", 3 * hc, hc);
+  pass_linear_ = read_linear(t, "pass_linear", 3 * hc, 1);
+  value_fc1_ = read_linear(t, "value_fc1", 3 * hc, config_.value_hidden);
+  value_fc2_ = read_linear(t, "value_fc2", config_.value_hidden, 1);
+  const float* po = t.get("policy_out.weight", {1, hc, 1, 1});
+  policy_out_.assign(po, po + hc);
+  if (config_.ownership_head) {
+    const float* own = t.get("ownership_out.weight", {1, hc, 1, 1});
+    ownership_out_.assign(own, own + hc);
+  }
+}
+
+const char* WinogradNet::cpu_level() { return kernels().level; }
+
+void WinogradNet::forward(const float* input, int batch, int height, int width,
+                          float* policy_logits, float* values, float* ownership,
+                          int threads) const {
+  if (batch < 1 || height < 1 || width < 1 || height > 64 || width > 64 || threads < 1) {
+    throw std::invalid_argument("WinogradNet::forward: bad shape or thread count");
+  }
+  Workspace& ws = workspace();
+  const Shape s{batch, height, width};
+  const int cells = s.cells(), c = config_.channels, hc = config_.head_channels;
+  const int64_t rows = static_cast<int64_t>(batch) * cells;
+  constexpr int kIn = encoding::kNumChannels;
+
+  // The planes, channels-last, and the on-board mask with each item's cell count.
+  float* planes = sized(ws.input, static_cast<size_t>(rows) * kIn);
+  float* mask = sized(ws.mask, rows);
+  float* area = sized(ws.area, batch);
+  for (int b = 0; b < batch; ++b) {
+    const float* item = input + static_cast<size_t>(b) * kIn * cells;
+    float* dst = planes + static_cast<size_t>(b) * cells * kIn;
+    for (int ch = 0; ch < kIn; ++ch) {
+      for (int i = 0; i < cells; ++i) dst[static_cast<size_t>(i) * kIn + ch] = item[ch * cells + i];
+    }
+    const float* on_board = item + static_cast<size_t>(encoding::kOnBoard) * cells;
+    std::copy(on_board, on_board + cells, mask + static_cast<size_t>(b) * cells);
+    float sum = 0.0f;
+    for (int i = 0; i < cells; ++i) sum += on_board[i];
+    area[b] = sum;
+  }
+
+  int widest = c;
+  for (const Block& block : blocks_) widest = std::max(widest, block.conv1.out);
+  float* x = sized(ws.x, static_cast<size_t>(rows) * c);  // the trunk
+  float* h = sized(ws.h, static_cast<size_t>(rows) * widest);
+  float* a = sized(ws.a, static_cast<size_t>(rows) * c);  // a convolution's activated input
+  std::vector<float> pooled(3 * static_cast<size_t>(std::max(c, hc))),
+      hidden(std::max(c, config_.value_hidden));
+
+  conv3x3(stem_, planes, s, x, c, false, ws, threads);
+  for (const Block& block : blocks_) {
+    const int wide = block.conv1.out;
+    kernels().activate(x, c, block.bn1.scale.data(), block.bn1.shift.data(), mask, rows, c, a, c);
+    conv3x3(block.conv1, a, s, h, wide, false, ws, threads);
+    if (block.pool_channels > 0) {
+      const int pc = block.pool_channels;
+      kernels().activate(h + c, wide, block.pool_bn.scale.data(), block.pool_bn.shift.data(), mask,
+                         rows, pc, h + c, wide);
+      for (int b = 0; b < batch; ++b) {
+        float* item = h + static_cast<size_t>(b) * cells * wide;
+        kernels().global_pool(item + c, wide, pc, cells, area[b], pooled.data());
+        dense(block.pool_linear, pooled.data(), hidden.data());
+        for (int i = 0; i < cells; ++i) {
+          float* row = item + static_cast<size_t>(i) * wide;
+          for (int k = 0; k < c; ++k) row[k] += hidden[k];
+        }
+      }
+    }
+    kernels().activate(h, wide, block.bn2.scale.data(), block.bn2.shift.data(), mask, rows, c, a,
+                       c);
+    conv3x3(block.conv2, a, s, x, c, true, ws, threads);
+  }
+
+  // Heads: one GEMM for the three 1x1 convolutions, [rows][3 * hc].
+  kernels().activate(x, c, trunk_bn_.scale.data(), trunk_bn_.shift.data(), mask, rows, c, a, c);
+  const int hw = 3 * hc;
+  float* heads = sized(ws.heads, static_cast<size_t>(rows) * hw);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), hw, c, 1.0f, a, c,
+              head_w_.data(), hw, 0.0f, heads, hw);
+  kernels().activate(heads + hc, hw, policy_pool_bn_.scale.data(), policy_pool_bn_.shift.data(),
+                     mask, rows, hc, heads + hc, hw);
+  kernels().activate(heads + 2 * hc, hw, value_bn_.scale.data(), value_bn_.shift.data(), mask, rows,
+                     hc, heads + 2 * hc, hw);
+  std::vector<float> shift(hc);
+  for (int b = 0; b < batch; ++b) {
+    const float* item = heads + static_cast<size_t>(b) * cells * hw;
+    const float* item_mask = mask + static_cast<size_t>(b) * cells;
+    // Policy: the pooled branch gives a per-channel bias (folded into policy_bn's shift) and the
+    // pass logit.
+    kernels().global_pool(item + hc, hw, hc, cells, area[b], pooled.data());
+    dense(policy_pool_linear_, pooled.data(), hidden.data());
+    for (int k = 0; k < hc; ++k) {
+      shift[k] = policy_bn_.shift[k] + policy_bn_.scale[k] * hidden[k];
+    }
+    float pass = 0.0f;
+    dense(pass_linear_, pooled.data(), &pass);
+    float* logits = policy_logits + static_cast<size_t>(b) * (cells + 1);
+    for (int i = 0; i < cells; ++i) {
+      if (item_mask[i] == 0.0f) {
+        logits[i] = kOffBoardLogit;
+        continue;
+      }
+      const float* p = item + static_cast<size_t>(i) * hw;
+      float sum = 0.0f;
+      for (int k = 0; k < hc; ++k) {
+        sum += policy_out_[k] * std::max(0.0f, p[k] * policy_bn_.scale[k] + shift[k]);
+      }
+      logits[i] = sum;
+    }
+    logits[cells] = pass;
+    // Value and ownership.
+    kernels().global_pool(item + 2 * hc, hw, hc, cells, area[b], pooled.data());
+    dense(value_fc1_, pooled.data(), hidden.data());
+    for (int i = 0; i < config_.value_hidden; ++i) hidden[i] = std::max(0.0f, hidden[i]);
+    float value = 0.0f;
+    dense(value_fc2_, hidden.data(), &value);
+    values[b] = std::tanh(value);
+    if (ownership == nullptr) continue;
+    float* own = ownership + static_cast<size_t>(b) * cells;
+    for (int i = 0; i < cells; ++i) {
+      float sum = 0.0f;
+      if (!ownership_out_.empty()) {
+        const float* v = item + static_cast<size_t>(i) * hw + 2 * hc;
+        for (int k = 0; k < hc; ++k) sum += ownership_out_[k] * v[k];
+        sum = std::tanh(sum);
+      }
+      own[i] = sum * item_mask[i];
+    }
+  }
+}
+
+}  // namespace tenuki

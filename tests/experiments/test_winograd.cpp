@@ -1,0 +1,175 @@
+// The Winograd CPU net (agents/net/winograd_net.h, dtype float32-winograd) against LibTorch's
+// float32 forward pass of the same parameters.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "agents/net/network.h"
+#include "agents/net/network_torch.h"
+#include "envs/encoding.h"
+#include "envs/registry.h"
+#include "envs/util/random.h"
+
+using namespace tenuki;
+using Catch::Matchers::Contains;
+
+namespace {
+
+struct Outputs {
+  std::vector<float> logits, values, ownership;
+};
+
+Outputs run(const PolicyValueNet& net, const std::vector<float>& input, int batch, int height,
+            int width) {
+  Outputs o;
+  const size_t cells = static_cast<size_t>(height) * width;
+  o.logits.resize(batch * (cells + 1));
+  o.values.resize(batch);
+  o.ownership.resize(batch * cells);
+  net.forward(input.data(), batch, height, width, o.logits.data(), o.values.data(),
+              o.ownership.data());
+  return o;
+}
+
+// Batch-norm statistics and affine parameters away from their initial 0/1, so that folding them
+// is tested.
+void randomize_batch_norms(PolicyValueNet& net, uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  Rng rng(seed);
+  auto fill = [&](torch::Tensor& t, double low, double high) {
+    auto values = t.clone();
+    auto* p = values.data_ptr<float>();
+    for (int64_t i = 0; i < values.numel(); ++i) {
+      p[i] = static_cast<float>(low + (high - low) * rng.uniform());
+    }
+    t.copy_(values);
+  };
+  auto ends_with = [](const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (auto& item : net.impl().named_parameters(true)) {
+    if (ends_with(item.key(), ".gamma")) fill(item.value(), 0.5, 1.5);
+    if (ends_with(item.key(), ".beta")) fill(item.value(), -0.3, 0.3);
+  }
+  for (auto& item : net.impl().named_buffers(true)) {
+    if (ends_with(item.key(), ".running_mean")) fill(item.value(), -0.5, 0.5);
+    if (ends_with(item.key(), ".running_var")) fill(item.value(), 0.5, 2.0);
+  }
+}
+
+void copy_parameters(const PolicyValueNet& from, PolicyValueNet& to) {
+  torch::NoGradGuard no_grad;
+  auto& src = const_cast<PolicyValueNetImpl&>(from.impl());
+  auto params = src.named_parameters(true);
+  auto buffers = src.named_buffers(true);
+  for (auto& item : to.impl().named_parameters(true)) item.value().copy_(params[item.key()]);
+  for (auto& item : to.impl().named_buffers(true)) item.value().copy_(buffers[item.key()]);
+}
+
+// Planes of `batch` random positions of `spec` encoded into height x width.
+std::vector<float> random_batch(const std::string& spec, int batch, int height, int width,
+                                uint64_t seed) {
+  auto game = make_game(spec);
+  Rng rng(seed);
+  const size_t size = static_cast<size_t>(encoding::kNumChannels) * height * width;
+  std::vector<float> planes(batch * size);
+  for (int b = 0; b < batch; ++b) {
+    auto state = game->new_initial_state();
+    const int moves = 3 + 5 * b;
+    for (int i = 0; i < moves && !state->is_terminal(); ++i) {
+      state->apply_action(state->sample_playout_action(rng));
+    }
+    encoding::encode(*state, height, width, planes.data() + b * size);
+  }
+  return planes;
+}
+
+void require_close(const Outputs& got, const Outputs& want) {
+  REQUIRE(got.logits.size() == want.logits.size());
+  for (size_t i = 0; i < want.logits.size(); ++i) {
+    if (want.logits[i] == kOffBoardLogit) {
+      REQUIRE(got.logits[i] == kOffBoardLogit);
+    } else {
+      REQUIRE(got.logits[i] == Approx(want.logits[i]).margin(2e-4));
+    }
+  }
+  for (size_t i = 0; i < want.values.size(); ++i) {
+    REQUIRE(got.values[i] == Approx(want.values[i]).margin(1e-4));
+  }
+  for (size_t i = 0; i < want.ownership.size(); ++i) {
+    REQUIRE(got.ownership[i] == Approx(want.ownership[i]).margin(1e-4));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("float32-winograd gives LibTorch's float32 outputs", "[network]") {
+  NetworkConfig pooled;
+  pooled.blocks = 3;
+  pooled.channels = 16;
+  pooled.global_pool_every = 2;
+  pooled.head_channels = 8;
+  pooled.value_hidden = 12;
+  NetworkConfig plain = pooled;
+  plain.global_pool_every = 0;
+  plain.ownership_head = false;
+  plain.channels = 12;
+  plain.head_channels = 6;
+  struct Case {
+    std::string spec;
+    int batch, height, width;  // the tensor; the game's board may be smaller (padding)
+  };
+  const std::vector<Case> cases = {{"go(size=9)", 3, 9, 9},     {"go(size=7)", 1, 7, 7},
+                                   {"go(size=19)", 2, 19, 19},  {"connect_four", 2, 6, 7},
+                                   {"hex(size=11)", 2, 11, 11}, {"go(size=5)", 2, 9, 9},
+                                   {"tictactoe", 1, 3, 3},      {"othello(size=6)", 4, 8, 8}};
+  for (const NetworkConfig& config : {pooled, plain}) {
+    PolicyValueNet reference(config, 17);
+    randomize_batch_norms(reference, 3);
+    DeviceOptions winograd_options;
+    winograd_options.dtype = NetDtype::kFloat32Winograd;
+    PolicyValueNet winograd(config, 99, winograd_options);  // other weights until copied
+    copy_parameters(reference, winograd);
+    for (const Case& c : cases) {
+      INFO(config.summary() << " " << c.spec << " in " << c.height << "x" << c.width << " batch "
+                            << c.batch);
+      const auto planes = random_batch(c.spec, c.batch, c.height, c.width, 5);
+      require_close(run(winograd, planes, c.batch, c.height, c.width),
+                    run(reference, planes, c.batch, c.height, c.width));
+    }
+  }
+}
+
+TEST_CASE("float32-winograd follows parameter changes and training mode", "[network]") {
+  NetworkConfig config;
+  config.blocks = 2;
+  config.channels = 8;
+  config.head_channels = 4;
+  config.value_hidden = 8;
+  DeviceOptions winograd_options;
+  winograd_options.dtype = NetDtype::kFloat32Winograd;
+  PolicyValueNet reference(config, 1), winograd(config, 2, winograd_options);
+  const auto planes = random_batch("go(size=9)", 2, 9, 9, 8);
+  const Outputs before = run(winograd, planes, 2, 9, 9);
+  // A copy into the parameters (as publish_weights and checkpoint loads do) is seen at once.
+  copy_parameters(reference, winograd);
+  const Outputs after = run(winograd, planes, 2, 9, 9);
+  REQUIRE(after.values != before.values);
+  require_close(after, run(reference, planes, 2, 9, 9));
+  // In training mode (batch statistics) the LibTorch path runs: equal to the float32 net's.
+  reference.train();
+  winograd.train();
+  const Outputs trained_ref = run(reference, planes, 2, 9, 9);
+  const Outputs trained = run(winograd, planes, 2, 9, 9);
+  REQUIRE(trained.values == trained_ref.values);
+  REQUIRE(trained.logits == trained_ref.logits);
+}
+
+TEST_CASE("float32-winograd: names and devices", "[network]") {
+  REQUIRE(parse_net_dtype("float32-winograd") == NetDtype::kFloat32Winograd);
+  REQUIRE(parse_net_dtype("winograd") == NetDtype::kFloat32Winograd);
+  REQUIRE(net_dtype_name(NetDtype::kFloat32Winograd) == "float32-winograd");
+  REQUIRE_THROWS_WITH(parse_net_dtype("wino"), Contains("float32-winograd"));
+}
