@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Side-by-side search speed: Leela Zero 0.17 (`leelaz --cpu-only --benchmark`) against tenuki's
 # network + MCTS, both with a random-weight 6-block, 64-filter network on 19x19 Go, the same
-# number of visits and the same number of threads. Prints both rates and their ratio: float32 (the
-# comparison), then bfloat16 when the CPU has AVX-512 BF16 (what `dtype: auto` would pick there;
-# Leela Zero's CPU path has no reduced precision).
+# number of visits and the same number of threads. Prints both rates and their ratio for float32
+# through LibTorch, float32 through tenuki's Winograd forward pass (float32-winograd; Leela Zero's
+# CPU path is float32 Winograd too), then bfloat16 when the CPU has AVX-512 BF16 (Leela Zero's CPU
+# path has no reduced precision).
 #   bench/leela_zero_compare.sh [BUILD_DIR] [VISITS] [THREADS]
 # To approximate an AVX2-only CPU on an AVX-512 one, run it under
-#   ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell
-# (oneDNN and ATen kernels for tenuki, OpenBLAS's kernels for both).
+#   ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell \
+#   TENUKI_CPU_LEVEL=x86-64-v3
+# (oneDNN, ATen and tenuki's Winograd loops for tenuki, OpenBLAS's kernels for both).
 set -euo pipefail
 build=${1:-build}
 visits=${2:-800}
@@ -25,7 +27,7 @@ lz_out=$("$leelaz" --cpu-only --benchmark -t "$threads" -v "$visits" -w "$work/l
 echo "$lz_out" | grep -E "visits, .* n/s" | tail -1
 lz_rate=$(echo "$lz_out" | grep -E "visits, .* n/s" | tail -1 | sed -E 's/.* ([0-9.]+) n\/s.*/\1/')
 
-dtypes=(float32)
+dtypes=(float32 float32-winograd)
 if grep -q avx512_bf16 /proc/cpuinfo && [[ "${ONEDNN_MAX_CPU_ISA:-}" != AVX2 ]]; then
   dtypes+=(bfloat16)
 fi

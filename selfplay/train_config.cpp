@@ -72,7 +72,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     ObjectReader r(root.at("inference"), "inference");
     auto& s = c.inference;
     r.string("device", &s.device);
-    r.choice("dtype", &s.dtype, {"auto", "float32", "bfloat16", "half"});
+    r.choice("dtype", &s.dtype, {"auto", "float32", "bfloat16", "half", "float32-winograd"});
     r.integer("threads", &s.threads, 1, 1024);
     r.integer("max_batch", &s.max_batch, 1, 1 << 20);
     r.number("wait_ms", &s.wait_ms, 0, 10000);

@@ -22,7 +22,8 @@ NetEvaluatorOptions read_net_evaluator_options(const Spec& spec) {
   }
   o.device = spec.get_choice("device", "cpu", {"cpu", "cuda", "auto"});
   o.threads = spec.get_int("threads", 0, 0, 1024);
-  o.dtype = spec.get_choice("dtype", "float32", {"float32", "bfloat16", "half"});
+  o.dtype =
+      spec.get_choice("dtype", "float32", {"float32", "bfloat16", "half", "float32-winograd"});
   o.max_batch = spec.get_int("max_batch", 256, 1, 65536);
   return o;
 }

@@ -126,23 +126,14 @@ struct Shape {
   int tiles() const { return tile_rows() * tile_cols(); }
 };
 
-// The reusable memory of one calling thread.
+// The reusable memory of one calling thread, sized before its team starts (forward()).
 struct Workspace {
-  std::vector<float> transformed;  // [36][batch * tiles][in]
-  std::vector<float> products;     // [36][batch * tiles][out]
-  std::vector<float> input, x, h, a, heads, mask, area, zeros, sink;
+  std::vector<float> input, x, h, a, heads, mask, area;
 };
 
 Workspace& workspace() {
   thread_local Workspace w;
   return w;
-}
-
-// Scratch rows of one OpenMP thread.
-float* thread_scratch(size_t n) {
-  thread_local std::vector<float> scratch;
-  if (scratch.size() < n) scratch.resize(n);
-  return scratch.data();
 }
 
 float* sized(std::vector<float>& v, size_t n) {
@@ -295,22 +286,28 @@ const VectorKernels& kernels() {
   return *chosen;
 }
 
-// out (+)= conv(in) for the items of `s`: in [cells][conv.in], out rows of `out_stride` floats
-// whose first conv.out are written (added to when `accumulate`).
+// The buffers of one thread's convolutions.
+struct ConvBuffers {
+  std::vector<float> transformed, products, tmp, zeros, sink;
+};
+
+// out (+)= conv(in) for the items of `s`, on the calling thread alone: in [cells][conv.in], out
+// rows of `out_stride` floats whose first conv.out are written (added to when `accumulate`).
 void conv3x3_items(const Conv3x3& conv, const float* in, const Shape& s, float* out, int out_stride,
-                   bool accumulate, Workspace& ws, int threads) {
+                   bool accumulate) {
+  thread_local ConvBuffers buffers;
   const int tile_cols = s.tile_cols(), tiles = s.tiles(), cells = s.cells();
   const int columns = s.batch * tiles;
   const int cin = conv.in, cout = conv.out;
-  float* v = sized(ws.transformed, static_cast<size_t>(kElements) * columns * cin);
-  float* m = sized(ws.products, static_cast<size_t>(kElements) * columns * cout);
-  const float* zeros = sized(ws.zeros, cin);
-  std::fill(ws.zeros.begin(), ws.zeros.begin() + cin, 0.0f);
-  float* sink = sized(ws.sink, static_cast<size_t>(threads) * 16 * cout);
+  float* v = sized(buffers.transformed, static_cast<size_t>(kElements) * columns * cin);
+  float* m = sized(buffers.products, static_cast<size_t>(kElements) * columns * cout);
+  float* tmp = sized(buffers.tmp, static_cast<size_t>(kElements) * std::max(cin, cout));
+  if (buffers.zeros.size() < static_cast<size_t>(cin)) buffers.zeros.assign(cin, 0.0f);
+  const float* zeros = buffers.zeros.data();
+  float* sink = sized(buffers.sink, static_cast<size_t>(16) * cout);
   const size_t v_stride = static_cast<size_t>(columns) * cin;  // between elements
   const size_t m_stride = static_cast<size_t>(columns) * cout;
 
-#pragma omp parallel for num_threads(threads) schedule(static)
   for (int column = 0; column < columns; ++column) {
     const int b = column / tiles, t = column % tiles;
     const int row0 = (t / tile_cols) * kTile - 1, col0 = (t % tile_cols) * kTile - 1;
@@ -324,7 +321,6 @@ void conv3x3_items(const Conv3x3& conv, const float* in, const Shape& s, float* 
             inside ? in + (static_cast<size_t>(b) * cells + r * s.width + q) * cin : zeros;
       }
     }
-    float* tmp = thread_scratch(static_cast<size_t>(kElements) * cin);
     // Columns first: tmp[k][j] = sum_i B^T[k][i] d[i][j]; then rows into V[k * 6 + l].
     for (int j = 0; j < kInTile; ++j) {
       const float* col_in[6] = {d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j]};
@@ -343,19 +339,15 @@ void conv3x3_items(const Conv3x3& conv, const float* in, const Shape& s, float* 
     }
   }
 
-#pragma omp parallel for num_threads(threads) schedule(static)
   for (int e = 0; e < kElements; ++e) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, columns, cout, cin, 1.0f,
                 v + e * v_stride, cin, conv.u.data() + static_cast<size_t>(e) * cin * cout, cout,
                 0.0f, m + e * m_stride, cout);
   }
 
-#pragma omp parallel for num_threads(threads) schedule(static)
   for (int column = 0; column < columns; ++column) {
     const int b = column / tiles, t = column % tiles;
     const int row0 = (t / tile_cols) * kTile, col0 = (t % tile_cols) * kTile;
-    float* tmp = thread_scratch(static_cast<size_t>(kTile) * kInTile * cout);
-    float* own_sink = sink + static_cast<size_t>(omp_get_thread_num()) * 16 * cout;
     // Columns first: tmp[k][j] = sum_i A^T[k][i] M[i][j]; then rows into the output cells.
     for (int j = 0; j < kInTile; ++j) {
       const float* col_in[6];
@@ -375,7 +367,7 @@ void conv3x3_items(const Conv3x3& conv, const float* in, const Shape& s, float* 
         const int q = col0 + l;
         row_out[l] = r < s.height && q < s.width
                          ? out + (static_cast<size_t>(b) * cells + r * s.width + q) * out_stride
-                         : own_sink + static_cast<size_t>(k * 4 + l) * cout;
+                         : sink + static_cast<size_t>(k * 4 + l) * cout;
       }
       kernels().output_transform_rows(row_in, row_out, cout, accumulate);
     }
@@ -388,16 +380,33 @@ void conv3x3_items(const Conv3x3& conv, const float* in, const Shape& s, float* 
 // 16 tiles 6.8k / 2.8k / 0.90k; the whole batch at once 6.2k / 1.6k / 0.38k.
 constexpr int kChunkTiles = 64;
 
-// conv3x3_items over the batch in chunks of about kChunkTiles tiles.
+// conv3x3_items over the batch in chunks of about kChunkTiles tiles (at least one chunk per
+// thread when the batch allows), the chunks shared out among the team: each thread transforms,
+// multiplies and transforms back its own chunks, so no tile crosses between cores. Called by every
+// thread of the team.
 void conv3x3(const Conv3x3& conv, const float* in, const Shape& s, float* out, int out_stride,
-             bool accumulate, Workspace& ws, int threads) {
-  const int chunk = std::max(1, kChunkTiles / s.tiles());
+             bool accumulate) {
+  const int team = omp_get_num_threads();
+  const int chunk = std::max(1, std::min(kChunkTiles / s.tiles(), (s.batch + team - 1) / team));
+  const int chunks = (s.batch + chunk - 1) / chunk;
   const size_t cells = s.cells();
-  for (int first = 0; first < s.batch; first += chunk) {
+#pragma omp for schedule(static)
+  for (int k = 0; k < chunks; ++k) {
+    const int first = k * chunk;
     const Shape part{std::min(chunk, s.batch - first), s.height, s.width};
     conv3x3_items(conv, in + first * cells * conv.in, part, out + first * cells * out_stride,
-                  out_stride, accumulate, ws, threads);
+                  out_stride, accumulate);
   }
+}
+
+// kernels().activate over `rows` rows, shared out evenly among the team's threads, then a barrier.
+void activate_shared(const float* src, int src_stride, const Affine& bn, const float* mask,
+                     int64_t rows, int channels, float* dst, int dst_stride) {
+  const int64_t n = omp_get_num_threads(), t = omp_get_thread_num();
+  const int64_t first = rows * t / n, last = rows * (t + 1) / n;
+  kernels().activate(src + first * src_stride, src_stride, bn.scale.data(), bn.shift.data(),
+                     mask + first, last - first, channels, dst + first * dst_stride, dst_stride);
+#pragma omp barrier
 }
 
 void dense(const Dense& d, const float* x, float* y) {
@@ -478,110 +487,121 @@ void WinogradNet::forward(const float* input, int batch, int height, int width,
   const int cells = s.cells(), c = config_.channels, hc = config_.head_channels;
   const int64_t rows = static_cast<int64_t>(batch) * cells;
   constexpr int kIn = encoding::kNumChannels;
+  const int hw = 3 * hc;  // the head convolutions' outputs per cell
 
-  // The planes, channels-last, and the on-board mask with each item's cell count.
+  // Every buffer is sized here, before the team starts.
+  int widest = c;
+  for (const Block& block : blocks_) widest = std::max(widest, block.conv1.out);
   float* planes = sized(ws.input, static_cast<size_t>(rows) * kIn);
   float* mask = sized(ws.mask, rows);
   float* area = sized(ws.area, batch);
-  for (int b = 0; b < batch; ++b) {
-    const float* item = input + static_cast<size_t>(b) * kIn * cells;
-    float* dst = planes + static_cast<size_t>(b) * cells * kIn;
-    for (int ch = 0; ch < kIn; ++ch) {
-      for (int i = 0; i < cells; ++i) dst[static_cast<size_t>(i) * kIn + ch] = item[ch * cells + i];
-    }
-    const float* on_board = item + static_cast<size_t>(encoding::kOnBoard) * cells;
-    std::copy(on_board, on_board + cells, mask + static_cast<size_t>(b) * cells);
-    float sum = 0.0f;
-    for (int i = 0; i < cells; ++i) sum += on_board[i];
-    area[b] = sum;
-  }
-
-  int widest = c;
-  for (const Block& block : blocks_) widest = std::max(widest, block.conv1.out);
   float* x = sized(ws.x, static_cast<size_t>(rows) * c);  // the trunk
   float* h = sized(ws.h, static_cast<size_t>(rows) * widest);
   float* a = sized(ws.a, static_cast<size_t>(rows) * c);  // a convolution's activated input
-  std::vector<float> pooled(3 * static_cast<size_t>(std::max(c, hc))),
-      hidden(std::max(c, config_.value_hidden));
+  float* heads = sized(ws.heads, static_cast<size_t>(rows) * hw);
+  const size_t scratch = 3 * static_cast<size_t>(std::max({c, hc, config_.value_hidden}));
 
-  conv3x3(stem_, planes, s, x, c, false, ws, threads);
-  for (const Block& block : blocks_) {
-    const int wide = block.conv1.out;
-    kernels().activate(x, c, block.bn1.scale.data(), block.bn1.shift.data(), mask, rows, c, a, c);
-    conv3x3(block.conv1, a, s, h, wide, false, ws, threads);
-    if (block.pool_channels > 0) {
-      const int pc = block.pool_channels;
-      kernels().activate(h + c, wide, block.pool_bn.scale.data(), block.pool_bn.shift.data(), mask,
-                         rows, pc, h + c, wide);
-      for (int b = 0; b < batch; ++b) {
-        float* item = h + static_cast<size_t>(b) * cells * wide;
-        kernels().global_pool(item + c, wide, pc, cells, area[b], pooled.data());
-        dense(block.pool_linear, pooled.data(), hidden.data());
+  // One team for the whole pass: its threads meet at barriers between the steps (cheap while
+  // they spin) instead of being woken for a new parallel region each time.
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> pooled(scratch), hidden(scratch);
+    // The planes, channels-last, and the on-board mask with each item's cell count.
+#pragma omp for schedule(static)
+    for (int b = 0; b < batch; ++b) {
+      const float* item = input + static_cast<size_t>(b) * kIn * cells;
+      float* dst = planes + static_cast<size_t>(b) * cells * kIn;
+      for (int ch = 0; ch < kIn; ++ch) {
         for (int i = 0; i < cells; ++i) {
-          float* row = item + static_cast<size_t>(i) * wide;
-          for (int k = 0; k < c; ++k) row[k] += hidden[k];
+          dst[static_cast<size_t>(i) * kIn + ch] = item[ch * cells + i];
         }
       }
+      const float* on_board = item + static_cast<size_t>(encoding::kOnBoard) * cells;
+      std::copy(on_board, on_board + cells, mask + static_cast<size_t>(b) * cells);
+      float sum = 0.0f;
+      for (int i = 0; i < cells; ++i) sum += on_board[i];
+      area[b] = sum;
     }
-    kernels().activate(h, wide, block.bn2.scale.data(), block.bn2.shift.data(), mask, rows, c, a,
-                       c);
-    conv3x3(block.conv2, a, s, x, c, true, ws, threads);
-  }
 
-  // Heads: one GEMM for the three 1x1 convolutions, [rows][3 * hc].
-  kernels().activate(x, c, trunk_bn_.scale.data(), trunk_bn_.shift.data(), mask, rows, c, a, c);
-  const int hw = 3 * hc;
-  float* heads = sized(ws.heads, static_cast<size_t>(rows) * hw);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), hw, c, 1.0f, a, c,
-              head_w_.data(), hw, 0.0f, heads, hw);
-  kernels().activate(heads + hc, hw, policy_pool_bn_.scale.data(), policy_pool_bn_.shift.data(),
-                     mask, rows, hc, heads + hc, hw);
-  kernels().activate(heads + 2 * hc, hw, value_bn_.scale.data(), value_bn_.shift.data(), mask, rows,
-                     hc, heads + 2 * hc, hw);
-  std::vector<float> shift(hc);
-  for (int b = 0; b < batch; ++b) {
-    const float* item = heads + static_cast<size_t>(b) * cells * hw;
-    const float* item_mask = mask + static_cast<size_t>(b) * cells;
-    // Policy: the pooled branch gives a per-channel bias (folded into policy_bn's shift) and the
-    // pass logit.
-    kernels().global_pool(item + hc, hw, hc, cells, area[b], pooled.data());
-    dense(policy_pool_linear_, pooled.data(), hidden.data());
-    for (int k = 0; k < hc; ++k) {
-      shift[k] = policy_bn_.shift[k] + policy_bn_.scale[k] * hidden[k];
-    }
-    float pass = 0.0f;
-    dense(pass_linear_, pooled.data(), &pass);
-    float* logits = policy_logits + static_cast<size_t>(b) * (cells + 1);
-    for (int i = 0; i < cells; ++i) {
-      if (item_mask[i] == 0.0f) {
-        logits[i] = kOffBoardLogit;
-        continue;
+    conv3x3(stem_, planes, s, x, c, false);
+    for (const Block& block : blocks_) {
+      const int wide = block.conv1.out;
+      activate_shared(x, c, block.bn1, mask, rows, c, a, c);
+      conv3x3(block.conv1, a, s, h, wide, false);
+      if (block.pool_channels > 0) {
+        const int pc = block.pool_channels;
+#pragma omp for schedule(static)
+        for (int b = 0; b < batch; ++b) {
+          float* item = h + static_cast<size_t>(b) * cells * wide;
+          const float* item_mask = mask + static_cast<size_t>(b) * cells;
+          kernels().activate(item + c, wide, block.pool_bn.scale.data(), block.pool_bn.shift.data(),
+                             item_mask, cells, pc, item + c, wide);
+          kernels().global_pool(item + c, wide, pc, cells, area[b], pooled.data());
+          dense(block.pool_linear, pooled.data(), hidden.data());
+          for (int i = 0; i < cells; ++i) {
+            float* row = item + static_cast<size_t>(i) * wide;
+            for (int k = 0; k < c; ++k) row[k] += hidden[k];
+          }
+        }
       }
-      const float* p = item + static_cast<size_t>(i) * hw;
-      float sum = 0.0f;
+      activate_shared(h, wide, block.bn2, mask, rows, c, a, c);
+      conv3x3(block.conv2, a, s, x, c, true);
+    }
+    activate_shared(x, c, trunk_bn_, mask, rows, c, a, c);
+
+    // Heads, item by item: one GEMM for the three 1x1 convolutions ([cells][3 * hc]), then the
+    // policy (whose pooled branch gives a per-channel bias, folded into policy_bn's shift, and
+    // the pass logit), the value and the ownership.
+#pragma omp for schedule(static)
+    for (int b = 0; b < batch; ++b) {
+      float* item = heads + static_cast<size_t>(b) * cells * hw;
+      const float* item_mask = mask + static_cast<size_t>(b) * cells;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cells, hw, c, 1.0f,
+                  a + static_cast<size_t>(b) * cells * c, c, head_w_.data(), hw, 0.0f, item, hw);
+      kernels().activate(item + hc, hw, policy_pool_bn_.scale.data(), policy_pool_bn_.shift.data(),
+                         item_mask, cells, hc, item + hc, hw);
+      kernels().activate(item + 2 * hc, hw, value_bn_.scale.data(), value_bn_.shift.data(),
+                         item_mask, cells, hc, item + 2 * hc, hw);
+      kernels().global_pool(item + hc, hw, hc, cells, area[b], pooled.data());
+      float* shift = hidden.data() + hc;  // hidden[0, hc) holds the bias
+      dense(policy_pool_linear_, pooled.data(), hidden.data());
       for (int k = 0; k < hc; ++k) {
-        sum += policy_out_[k] * std::max(0.0f, p[k] * policy_bn_.scale[k] + shift[k]);
+        shift[k] = policy_bn_.shift[k] + policy_bn_.scale[k] * hidden[k];
       }
-      logits[i] = sum;
-    }
-    logits[cells] = pass;
-    // Value and ownership.
-    kernels().global_pool(item + 2 * hc, hw, hc, cells, area[b], pooled.data());
-    dense(value_fc1_, pooled.data(), hidden.data());
-    for (int i = 0; i < config_.value_hidden; ++i) hidden[i] = std::max(0.0f, hidden[i]);
-    float value = 0.0f;
-    dense(value_fc2_, hidden.data(), &value);
-    values[b] = std::tanh(value);
-    if (ownership == nullptr) continue;
-    float* own = ownership + static_cast<size_t>(b) * cells;
-    for (int i = 0; i < cells; ++i) {
-      float sum = 0.0f;
-      if (!ownership_out_.empty()) {
-        const float* v = item + static_cast<size_t>(i) * hw + 2 * hc;
-        for (int k = 0; k < hc; ++k) sum += ownership_out_[k] * v[k];
-        sum = std::tanh(sum);
+      float pass = 0.0f;
+      dense(pass_linear_, pooled.data(), &pass);
+      float* logits = policy_logits + static_cast<size_t>(b) * (cells + 1);
+      for (int i = 0; i < cells; ++i) {
+        if (item_mask[i] == 0.0f) {
+          logits[i] = kOffBoardLogit;
+          continue;
+        }
+        const float* p = item + static_cast<size_t>(i) * hw;
+        float sum = 0.0f;
+        for (int k = 0; k < hc; ++k) {
+          sum += policy_out_[k] * std::max(0.0f, p[k] * policy_bn_.scale[k] + shift[k]);
+        }
+        logits[i] = sum;
       }
-      own[i] = sum * item_mask[i];
+      logits[cells] = pass;
+
+      kernels().global_pool(item + 2 * hc, hw, hc, cells, area[b], pooled.data());
+      dense(value_fc1_, pooled.data(), hidden.data());
+      for (int i = 0; i < config_.value_hidden; ++i) hidden[i] = std::max(0.0f, hidden[i]);
+      float value = 0.0f;
+      dense(value_fc2_, hidden.data(), &value);
+      values[b] = std::tanh(value);
+      if (ownership == nullptr) continue;
+      float* own = ownership + static_cast<size_t>(b) * cells;
+      for (int i = 0; i < cells; ++i) {
+        float sum = 0.0f;
+        if (!ownership_out_.empty()) {
+          const float* v = item + static_cast<size_t>(i) * hw + 2 * hc;
+          for (int k = 0; k < hc; ++k) sum += ownership_out_[k] * v[k];
+          sum = std::tanh(sum);
+        }
+        own[i] = sum * item_mask[i];
+      }
     }
   }
 }
