@@ -1,15 +1,22 @@
 // The Winograd CPU net (agents/net/winograd_net.h, dtype float32-winograd) against LibTorch's
 // float32 forward pass of the same parameters.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "agents/net/checkpoint.h"
+#include "agents/net/net_agent.h"
 #include "agents/net/network.h"
 #include "agents/net/network_torch.h"
 #include "envs/encoding.h"
 #include "envs/registry.h"
+#include "envs/spec.h"
 #include "envs/util/random.h"
+#include "envs/util/remove_tree.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
@@ -172,4 +179,50 @@ TEST_CASE("float32-winograd: names and devices", "[network]") {
   REQUIRE(parse_net_dtype("winograd") == NetDtype::kFloat32Winograd);
   REQUIRE(net_dtype_name(NetDtype::kFloat32Winograd) == "float32-winograd");
   REQUIRE_THROWS_WITH(parse_net_dtype("wino"), Contains("float32-winograd"));
+}
+
+TEST_CASE("net(dtype=float32-winograd) loads a checkpoint and evaluates like float32",
+          "[network]") {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("tenuki_winograd_" + std::to_string(getpid())))
+          .string();
+  std::filesystem::create_directories(dir);
+  NetworkConfig config;
+  config.blocks = 2;
+  config.channels = 16;
+  config.head_channels = 8;
+  config.value_hidden = 16;
+  PolicyValueNet net(config, 23);
+  randomize_batch_norms(net, 4);
+  const std::string path = dir + "/net.tnk";
+  save_checkpoint(path, net, CheckpointMeta{});
+  auto load = [&](const std::string& dtype) {
+    Spec spec = Spec::parse("net(model=\"" + path + "\",dtype=" + dtype + ")");
+    auto evaluator = load_net_evaluator(spec);
+    spec.check_all_used();
+    return evaluator;
+  };
+  auto winograd = load("float32-winograd"), reference = load("float32");
+  auto game = make_game("go(size=9)");
+  Rng rng(6);
+  std::vector<std::unique_ptr<State>> states;
+  for (int i = 0; i < 5; ++i) {
+    states.push_back(game->new_initial_state());
+    for (int k = 0; k < 7 * i && !states.back()->is_terminal(); ++k) {
+      states.back()->apply_action(states.back()->sample_playout_action(rng));
+    }
+  }
+  auto bw = winograd->new_batch(), br = reference->new_batch();
+  for (const auto& state : states) {
+    bw->add(*state);
+    br->add(*state);
+  }
+  bw->compute();
+  br->compute();
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(bw->value(i) == Approx(br->value(i)).margin(1e-4));
+    for (Action a = 0; a < 82; ++a)
+      REQUIRE(bw->policy(i)[a] == Approx(br->policy(i)[a]).margin(1e-5));
+  }
+  remove_tree(dir);
 }
