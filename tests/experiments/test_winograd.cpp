@@ -23,6 +23,15 @@ using Catch::Matchers::Contains;
 
 namespace {
 
+NetworkConfig net_config(int blocks, int channels, int head_channels, int value_hidden) {
+  NetworkConfig c;
+  c.blocks = blocks;
+  c.channels = channels;
+  c.head_channels = head_channels;
+  c.value_hidden = value_hidden;
+  return c;
+}
+
 struct Outputs {
   std::vector<float> logits, values, ownership;
 };
@@ -113,17 +122,11 @@ void require_close(const Outputs& got, const Outputs& want) {
 }  // namespace
 
 TEST_CASE("float32-winograd gives LibTorch's float32 outputs", "[network]") {
-  NetworkConfig pooled;
-  pooled.blocks = 3;
-  pooled.channels = 16;
+  NetworkConfig pooled = net_config(3, 16, 8, 12);
   pooled.global_pool_every = 2;
-  pooled.head_channels = 8;
-  pooled.value_hidden = 12;
-  NetworkConfig plain = pooled;
+  NetworkConfig plain = net_config(3, 12, 6, 12);
   plain.global_pool_every = 0;
   plain.ownership_head = false;
-  plain.channels = 12;
-  plain.head_channels = 6;
   struct Case {
     std::string spec;
     int batch, height, width;  // the tensor; the game's board may be smaller (padding)
@@ -150,11 +153,7 @@ TEST_CASE("float32-winograd gives LibTorch's float32 outputs", "[network]") {
 }
 
 TEST_CASE("float32-winograd follows parameter changes and training mode", "[network]") {
-  NetworkConfig config;
-  config.blocks = 2;
-  config.channels = 8;
-  config.head_channels = 4;
-  config.value_hidden = 8;
+  const NetworkConfig config = net_config(2, 8, 4, 8);
   DeviceOptions winograd_options;
   winograd_options.dtype = NetDtype::kFloat32Winograd;
   PolicyValueNet reference(config, 1), winograd(config, 2, winograd_options);
@@ -187,12 +186,7 @@ TEST_CASE("net(dtype=float32-winograd) loads a checkpoint and evaluates like flo
       (std::filesystem::temp_directory_path() / ("tenuki_winograd_" + std::to_string(getpid())))
           .string();
   std::filesystem::create_directories(dir);
-  NetworkConfig config;
-  config.blocks = 2;
-  config.channels = 16;
-  config.head_channels = 8;
-  config.value_hidden = 16;
-  PolicyValueNet net(config, 23);
+  PolicyValueNet net(net_config(2, 16, 8, 16), 23);
   randomize_batch_norms(net, 4);
   const std::string path = dir + "/net.tnk";
   save_checkpoint(path, net, CheckpointMeta{});
