@@ -1,5 +1,5 @@
 # LibTorch-dependent sources of tenuki (networks, checkpoints, the torch evaluator, the network
-# agents, training commands; winograd_net.cpp has no LibTorch but only network.cpp uses it).
+# agents, training commands; winograd_*.cpp have no LibTorch but only network.cpp uses them).
 # Included from agents/ and experiments/; the targets that compile these link ${TORCH_LIBRARIES}.
 # With TENUKI_WITH_TORCH=OFF the lists are empty and the commands and agents that need a network
 # report that the build has no LibTorch.
@@ -7,6 +7,7 @@ if(TENUKI_WITH_TORCH)
   set(TENUKI_TORCH_SOURCES
     ${PROJECT_SOURCE_DIR}/agents/net/network.cpp
     ${PROJECT_SOURCE_DIR}/agents/net/winograd_net.cpp
+    ${PROJECT_SOURCE_DIR}/agents/net/winograd_kernels.cpp
     ${PROJECT_SOURCE_DIR}/agents/net/checkpoint.cpp
     ${PROJECT_SOURCE_DIR}/agents/net/torch_evaluator.cpp
     ${PROJECT_SOURCE_DIR}/agents/net/policy_agent.cpp
