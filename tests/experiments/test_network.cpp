@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
@@ -19,12 +17,15 @@
 #include "envs/encoding.h"
 #include "envs/registry.h"
 #include "envs/spec.h"
-#include "envs/util/remove_tree.h"
 #include "experiments/cli/bench_net.h"
 #include "experiments/cli/cli.h"
+#include "tests/experiments/net_outputs.h"
+#include "tests/support/test_files.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
+using test::Outputs;
+using test::run;
 
 namespace {
 
@@ -48,35 +49,6 @@ std::unique_ptr<State> random_state(const std::string& spec, int moves, uint64_t
   }
   return state;
 }
-
-struct Outputs {
-  std::vector<float> logits, values, ownership;
-};
-
-Outputs run(const PolicyValueNet& net, const std::vector<float>& input, int batch, int height,
-            int width) {
-  Outputs o;
-  o.logits.resize(static_cast<size_t>(batch) * (height * width + 1));
-  o.values.resize(batch);
-  o.ownership.resize(static_cast<size_t>(batch) * height * width);
-  net.forward(input.data(), batch, height, width, o.logits.data(), o.values.data(),
-              o.ownership.data());
-  return o;
-}
-
-// A fresh, empty folder under the system temporary directory, removed on destruction.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("tenuki_test_network_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    remove_tree(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { remove_tree(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -208,14 +180,14 @@ TEST_CASE("torch evaluator: batched results equal one-at-a-time results", "[netw
 }
 
 TEST_CASE("checkpoint: round trip keeps outputs and metadata", "[network][checkpoint]") {
-  TempDir dir;
+  test::TempDir dir;
   PolicyValueNet net(small_config(), 41);
   CheckpointMeta meta;
   meta.game_spec = "go(size=9)";
   meta.training_step = 1234;
   meta.parent = "runs/a/step1000.tnk";
   meta.derivation = "transfer from othello(size=8)";
-  const std::string path = dir.file("net.tnk");
+  const std::string path = dir.path + "/net.tnk";
   save_checkpoint(path, net, meta);
   REQUIRE(std::filesystem::exists(path));
   // No temporary file is left behind.
@@ -249,13 +221,13 @@ TEST_CASE("checkpoint: round trip keeps outputs and metadata", "[network][checkp
 
 TEST_CASE("checkpoint: damaged files give CheckpointError naming the problem",
           "[network][checkpoint]") {
-  TempDir dir;
+  test::TempDir dir;
   PolicyValueNet net(small_config(), 51);
-  const std::string good = dir.file("good.tnk");
+  const std::string good = dir.path + "/good.tnk";
   save_checkpoint(good, net, CheckpointMeta{});
   const std::vector<uint8_t> bytes = read_bytes(good);
   REQUIRE(bytes.size() > 1000);
-  const std::string bad = dir.file("bad.tnk");
+  const std::string bad = dir.path + "/bad.tnk";
 
   SECTION("truncated") {
     write_bytes(bad, std::vector<uint8_t>(bytes.begin(), bytes.begin() + bytes.size() / 2));
@@ -296,7 +268,7 @@ TEST_CASE("checkpoint: damaged files give CheckpointError naming the problem",
     REQUIRE_THROWS_WITH(load_checkpoint(bad), Contains("unsupported format version 7"));
   }
   SECTION("missing file") {
-    REQUIRE_THROWS_WITH(load_checkpoint(dir.file("nope.tnk")), Contains("cannot open"));
+    REQUIRE_THROWS_WITH(load_checkpoint(dir.path + "/nope.tnk"), Contains("cannot open"));
   }
   SECTION("architecture mismatch") {
     NetworkConfig bigger = small_config();
@@ -343,9 +315,9 @@ TEST_CASE("network: bfloat16 outputs are close to float32", "[network]") {
 }
 
 TEST_CASE("policy agent: greedy plays the evaluator's most probable legal move", "[network]") {
-  TempDir dir;
+  test::TempDir dir;
   auto net = std::make_shared<PolicyValueNet>(small_config(), 71);
-  const std::string path = dir.file("agent.tnk");
+  const std::string path = dir.path + "/agent.tnk";
   save_checkpoint(path, *net, CheckpointMeta{});
   auto game = make_game("go(size=7)");
   Spec spec = Spec::parse("policy(model=\"" + path + "\")");
@@ -373,8 +345,8 @@ TEST_CASE("policy agent: greedy plays the evaluator's most probable legal move",
 }
 
 TEST_CASE("leela zero weights: line layout of a version-1 file", "[network]") {
-  TempDir dir;
-  const std::string path = dir.file("lz.txt");
+  test::TempDir dir;
+  const std::string path = dir.path + "/lz.txt";
   write_leela_zero_weights(path, 2, 8, 1);
   std::ifstream in(path);
   std::vector<size_t> counts;

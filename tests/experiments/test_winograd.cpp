@@ -1,10 +1,7 @@
 // The Winograd CPU net (agents/net/winograd_net.h, dtype float32-winograd) against LibTorch's
 // float32 forward pass of the same parameters.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,10 +13,13 @@
 #include "envs/registry.h"
 #include "envs/spec.h"
 #include "envs/util/random.h"
-#include "envs/util/remove_tree.h"
+#include "tests/experiments/net_outputs.h"
+#include "tests/support/test_files.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
+using test::Outputs;
+using test::run;
 
 namespace {
 
@@ -30,22 +30,6 @@ NetworkConfig net_config(int blocks, int channels, int head_channels, int value_
   c.head_channels = head_channels;
   c.value_hidden = value_hidden;
   return c;
-}
-
-struct Outputs {
-  std::vector<float> logits, values, ownership;
-};
-
-Outputs run(const PolicyValueNet& net, const std::vector<float>& input, int batch, int height,
-            int width) {
-  Outputs o;
-  const size_t cells = static_cast<size_t>(height) * width;
-  o.logits.resize(batch * (cells + 1));
-  o.values.resize(batch);
-  o.ownership.resize(batch * cells);
-  net.forward(input.data(), batch, height, width, o.logits.data(), o.values.data(),
-              o.ownership.data());
-  return o;
 }
 
 // Batch-norm statistics and affine parameters away from their initial 0/1, so that folding them
@@ -182,13 +166,10 @@ TEST_CASE("float32-winograd: names and devices", "[network]") {
 
 TEST_CASE("net(dtype=float32-winograd) loads a checkpoint and evaluates like float32",
           "[network]") {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("tenuki_winograd_" + std::to_string(getpid())))
-          .string();
-  std::filesystem::create_directories(dir);
+  test::TempDir dir;
   PolicyValueNet net(net_config(2, 16, 8, 16), 23);
   randomize_batch_norms(net, 4);
-  const std::string path = dir + "/net.tnk";
+  const std::string path = dir.path + "/net.tnk";
   save_checkpoint(path, net, CheckpointMeta{});
   auto load = [&](const std::string& dtype) {
     Spec spec = Spec::parse("net(model=\"" + path + "\",dtype=" + dtype + ")");
@@ -218,5 +199,4 @@ TEST_CASE("net(dtype=float32-winograd) loads a checkpoint and evaluates like flo
     for (Action a = 0; a < 82; ++a)
       REQUIRE(bw->policy(i)[a] == Approx(br->policy(i)[a]).margin(1e-5));
   }
-  remove_tree(dir);
 }
