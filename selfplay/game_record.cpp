@@ -41,6 +41,8 @@ std::string record_to_json_line(const SelfPlayRecord& r) {
   }
   j["result"] = r.result;
   j["resigned"] = r.resigned;
+  if (r.no_resign) j["no_resign"] = true;
+  if (r.would_resign >= 0) j["would_resign"] = r.would_resign;
   if (r.net_step >= 0) j["net_step"] = r.net_step;
   return j.dump();
 }
@@ -71,6 +73,11 @@ SelfPlayRecord record_from_json_line(const std::string& line) {
     r.root_values = j.value("value", std::vector<float>());
     r.result = j.at("result").get<double>();
     r.resigned = j.value("resigned", false);
+    r.no_resign = j.value("no_resign", false);
+    r.would_resign = j.value("would_resign", -1);
+    if (r.would_resign < -1 || r.would_resign >= kNumPlayers) {
+      throw std::invalid_argument("would_resign must be a player (0 or 1) or -1");
+    }
     r.net_step = j.value("net_step", int64_t{-1});
     if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
         (!r.root_values.empty() && r.root_values.size() != r.moves.size())) {

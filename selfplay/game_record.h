@@ -3,11 +3,12 @@
 // game per line) so that records are readable by other tools. A line looks like
 //   {"game":"tictactoe","moves":[4,0,8],"policy":[[4,0.91,0,0.09],[0,1.0],[8,1.0]],
 //    "full":[1,1,0],"value":[0.12,-0.3,0.9],"result":1,"resigned":false}
-// (plus "id" when the game has one) where policy[i] is move i's sparse search policy target as flat
-// (action, probability) pairs, full[i] says whether move i had a full search (only those are
-// trained on), value[i] is the search's root value for the mover (optional: a record without it has
-// empty root_values and trains on its result alone), and result is the final return of player 0
-// (+1/0/-1). Free functions; thread-safe (no shared state).
+// (plus "id" when the game has one, and "no_resign"/"would_resign" for resignation's control games)
+// where policy[i] is move i's sparse search policy target as flat (action, probability) pairs,
+// full[i] says whether move i had a full search (only those are trained on), value[i] is the
+// search's root value for the mover (optional: a record without it has empty root_values and trains
+// on its result alone), and result is the final return of player 0 (+1/0/-1). Free functions;
+// thread-safe (no shared state).
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -28,6 +29,10 @@ struct SelfPlayRecord {
   std::vector<float> root_values;  // one per move, or empty when the record has none
   double result = 0;               // return of player 0
   bool resigned = false;
+  // Resignation control (selfplay/resign_rule.h): the game was chosen to play to the end, and the
+  // player its resignation rule would have had resign first (-1: none).
+  bool no_resign = false;
+  int would_resign = -1;
   // The learner step of the net that played the game (actors: the net in use when it ended);
   // -1: not recorded. With the step that trains on a position it gives the policy lag.
   int64_t net_step = -1;

@@ -12,13 +12,14 @@ SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchCon
       options_(options),
       evaluator_(evaluator),
       rate_(rate),
-      sink_(std::move(sink)) {
+      sink_(std::move(sink)),
+      rng_(options_.seed ^ 0x7265736967ull) {
   if (options_.games < 1) throw std::invalid_argument("SelfPlayWorker: games must be >= 1");
-  slots_.resize(static_cast<size_t>(options_.games));
-  for (size_t i = 0; i < slots_.size(); ++i) {
+  slots_.reserve(static_cast<size_t>(options_.games));
+  for (int i = 0; i < options_.games; ++i) {
     SearchConfig config = search_;
     config.seed = options_.seed * 0x9E3779B97F4A7C15ull + i * 7919 + 1;
-    slots_[i].tree = std::make_unique<Mcts>(config);
+    slots_.emplace_back(std::make_unique<Mcts>(config), options_.resign);
   }
 }
 
@@ -59,6 +60,7 @@ std::vector<SelfPlayRecord> SelfPlayWorker::games_in_progress() const {
 
 void SelfPlayWorker::start_game(Slot& slot) {
   slot.state = game_->new_initial_state();
+  slot.resign.reset();
   if (!to_resume_.empty()) {  // checked by resume_games()
     slot.record = std::move(to_resume_.back());
     to_resume_.pop_back();
@@ -69,6 +71,8 @@ void SelfPlayWorker::start_game(Slot& slot) {
   }
   slot.record = SelfPlayRecord{};
   slot.record.game_spec = game_->spec();
+  slot.record.no_resign =
+      options_.resign.enabled() && rng_.uniform() < options_.resign.no_resign_fraction;
   if (!options_.id_prefix.empty()) {
     slot.record.id = options_.id_prefix + std::to_string(games_started_++);
   }
@@ -88,9 +92,13 @@ void SelfPlayWorker::finish_game(Slot& slot, double result_player0, bool resigne
 bool SelfPlayWorker::play_move(Slot& slot) {
   SearchResult r = slot.tree->result();
   const int mover = slot.state->current_player();
-  if (r.resign) {
-    finish_game(slot, mover == 0 ? -1.0 : 1.0, true);
-    return true;
+  if (r.full_search) {
+    const int loser = slot.resign.observe(mover, r.root_value);
+    if (loser >= 0 && !slot.record.no_resign) {
+      finish_game(slot, loser == 0 ? -1.0 : 1.0, true);
+      return true;
+    }
+    if (loser >= 0 && slot.record.would_resign < 0) slot.record.would_resign = loser;
   }
   std::vector<std::pair<Action, float>> sparse;
   for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {

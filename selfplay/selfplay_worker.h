@@ -16,8 +16,10 @@
 #include "agents/eval/evaluator.h"
 #include "agents/search/mcts.h"
 #include "envs/game.h"
+#include "envs/util/random.h"
 #include "selfplay/game_record.h"
 #include "selfplay/rate_controller.h"
+#include "selfplay/resign_rule.h"
 
 namespace tenuki {
 
@@ -27,6 +29,9 @@ struct SelfPlayWorkerOptions {
   uint64_t seed = 1;  // seeds the games' searches
   // Each new game's id is id_prefix + a counter; "" = games without ids.
   std::string id_prefix;
+  // When a game resigns (the search config's resign_threshold is not used in self-play). A resumed
+  // game keeps its no-resign choice; its streak of agreeing searches starts again.
+  ResignRule resign;
 };
 
 // Called from the worker's thread for every finished game; must be thread-safe across workers.
@@ -56,9 +61,12 @@ class SelfPlayWorker {
 
  private:
   struct Slot {
+    Slot(std::unique_ptr<Mcts> search, const ResignRule& rule)
+        : tree(std::move(search)), resign(rule) {}
     std::unique_ptr<State> state;
     std::unique_ptr<Mcts> tree;
     SelfPlayRecord record;
+    ResignTracker resign;
     bool searching = false;
   };
   void start_game(Slot& slot);
@@ -74,6 +82,7 @@ class SelfPlayWorker {
   GameSink sink_;
   std::vector<Slot> slots_;
   std::vector<SelfPlayRecord> to_resume_;  // taken from the back
+  Rng rng_;                                // picks the no-resign games
   int64_t games_started_ = 0;
   std::atomic<int64_t> iterations_{0};
 };

@@ -56,7 +56,14 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     in_section("network", [&] { c.network = root.at("network").get<NetworkConfig>(); });
   }
   if (root.has("search")) {
-    in_section("search", [&] { c.search = search_config_from_json(root.at("search")); });
+    in_section("search", [&] {
+      c.search = search_config_from_json(root.at("search"));
+      if (c.search.resign_threshold > -1) {
+        throw std::invalid_argument(
+            "resign_threshold: self-play resigns by selfplay.resign_threshold (with "
+            "resign_consecutive and no_resign_fraction); leave it out of search");
+      }
+    });
   }
   if (root.has("selfplay")) {
     ObjectReader r(root.at("selfplay"), "selfplay");
@@ -66,6 +73,9 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.integer("max_moves", &s.max_moves, 0, 1e6);
     r.integer("chunk_games", &s.chunk_games, 1, 1e6);
     r.boolean("sgf", &s.sgf);
+    r.number("resign_threshold", &s.resign.threshold, -1, 0);
+    r.integer("resign_consecutive", &s.resign.consecutive, 1, 1000);
+    r.number("no_resign_fraction", &s.resign.no_resign_fraction, 0, 1);
     r.finish();
   }
   if (root.has("inference")) {
@@ -200,7 +210,10 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"games_per_worker", c.selfplay.games_per_worker},
                    {"max_moves", c.selfplay.max_moves},
                    {"chunk_games", c.selfplay.chunk_games},
-                   {"sgf", c.selfplay.sgf}};
+                   {"sgf", c.selfplay.sgf},
+                   {"resign_threshold", c.selfplay.resign.threshold},
+                   {"resign_consecutive", c.selfplay.resign.consecutive},
+                   {"no_resign_fraction", c.selfplay.resign.no_resign_fraction}};
   j["inference"] = {{"device", c.inference.device},
                     {"dtype", c.inference.dtype},
                     {"threads", c.inference.threads},

@@ -24,6 +24,7 @@
 #include "agents/net/network.h"
 #include "agents/search/search_config.h"
 #include "envs/util/json_reader.h"
+#include "selfplay/resign_rule.h"
 #include "selfplay/run/run_folder.h"
 
 namespace tenuki {
@@ -35,6 +36,8 @@ struct SelfPlayConfig {
   int max_moves = 0;          // a game longer than this is adjudicated a draw; 0 = no limit
   int chunk_games = 200;      // finished games per record file (selfplay/game_record.h)
   bool sgf = true;            // also write SGF files for Go games
+  // Resignation: JSON keys resign_threshold (-1 = never), resign_consecutive, no_resign_fraction.
+  ResignRule resign;
 };
 
 // The batching inference service (agents/net/batching_evaluator.h).

@@ -57,6 +57,12 @@ void RecordWriter::add(SelfPlayRecord&& record) {
     shape_.passes += std::count(record.moves.begin(), record.moves.end(), game_->pass_action());
     shape_.first_player_wins += record.result > 0 ? 1 : 0;
     shape_.draws += record.result == 0 ? 1 : 0;
+    shape_.resigned += record.resigned ? 1 : 0;
+    if (record.no_resign && record.would_resign >= 0) {
+      shape_.resign_checks += 1;
+      const double loser_return = record.would_resign == 0 ? record.result : -record.result;
+      shape_.false_resigns += loser_return >= 0 ? 1 : 0;
+    }
     pending_.push_back(std::move(record));
     if (static_cast<int>(pending_.size()) < chunk_games_) return;
     full.swap(pending_);
@@ -322,6 +328,7 @@ class SelfPlayWorkerPool {
       SelfPlayWorkerOptions options;
       options.games = c.selfplay.games_per_worker;
       options.max_moves = c.selfplay.max_moves;
+      options.resign = c.selfplay.resign;
       options.seed = c.seed * 1000003ull + static_cast<uint64_t>(games_before) * 31 + w + 1;
       options.id_prefix = session + "-w" + std::to_string(w) + "-";
       workers_.push_back(std::make_unique<SelfPlayWorker>(
@@ -429,6 +436,13 @@ void TrainingLoop::add_rates(const Window& w, nlohmann::json& j) const {
   j["first_player_win_rate"] = round_to(
       games > 0 ? (shape.first_player_wins - w.shape.first_player_wins) / games : 0.0, 1e3);
   j["draw_rate"] = round_to(games > 0 ? (shape.draws - w.shape.draws) / games : 0.0, 1e3);
+  j["resign_rate"] = round_to(games > 0 ? (shape.resigned - w.shape.resigned) / games : 0.0, 1e3);
+  // Over every control game since this process started (a window holds too few).
+  j["resign_checks"] = shape.resign_checks;
+  j["false_resign_rate"] = round_to(
+      shape.resign_checks > 0 ? static_cast<double>(shape.false_resigns) / shape.resign_checks
+                              : 0.0,
+      1e3);
 }
 
 nlohmann::json TrainingLoop::train_metrics(const Window& w, int64_t step,
@@ -464,7 +478,13 @@ void TrainingLoop::print_progress(const Window& w, double wall_seconds,
        << j["batching_efficiency"].get<double>() << "  buffer " << d_.buffer.size() << "  length "
        << std::setprecision(1) << j["mean_game_length"].get<double>() << " (pass "
        << std::setprecision(0) << 100 * j["pass_share"].get<double>() << "%, first player wins "
-       << 100 * j["first_player_win_rate"].get<double>() << "%)";
+       << 100 * j["first_player_win_rate"].get<double>() << "%";
+  if (d_.config.selfplay.resign.enabled()) {
+    line << ", resigned " << 100 * j["resign_rate"].get<double>() << "%, false "
+         << std::setprecision(1) << 100 * j["false_resign_rate"].get<double>() << "% of "
+         << j["resign_checks"].get<int64_t>();
+  }
+  line << ")";
   if (w.n > 0) line << "  loss " << std::setprecision(3) << w.loss / w.n;
   line << "  wall " << format_duration(wall_seconds) << eta;
   d_.log << line.str() << std::endl;

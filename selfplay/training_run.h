@@ -35,6 +35,11 @@ struct GameShape {
   int64_t passes = 0;  // pass actions (Game::pass_action())
   int64_t first_player_wins = 0;
   int64_t draws = 0;
+  int64_t resigned = 0;
+  // No-resign games whose resignation rule fired (SelfPlayRecord::would_resign), and those of them
+  // the player it named did not lose: the false resignations resigning would have made.
+  int64_t resign_checks = 0;
+  int64_t false_resigns = 0;
 };
 
 // Collects finished games from the workers: adds them to the replay buffer and the rate

@@ -219,12 +219,23 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
   CHECK_THAT(error_of(R"({"search":{}})"), Contains("game"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","evaluation":{"opening_plies":-1}})"),
              Contains("evaluation.opening_plies"));
+  CHECK_THAT(error_of(R"({"game":"tictactoe","selfplay":{"resign_threshold":0.5}})"),
+             Contains("selfplay.resign_threshold"));
+  CHECK_THAT(error_of(R"({"game":"tictactoe","selfplay":{"no_resign_fraction":2}})"),
+             Contains("selfplay.no_resign_fraction"));
+  // One resignation rule in self-play: the search's own threshold is refused, pointing to it.
+  CHECK_THAT(error_of(R"({"game":"tictactoe","search":{"resign_threshold":-0.9}})"),
+             Contains("selfplay.resign_threshold"));
   CHECK(error_of(R"({"game":"tictactoe"})") == "no error");
   // Round trip of the resolved config.
   TrainConfig c = train_config_from_json(nlohmann::json::parse(
       R"({"game":"tictactoe","training":{"frozen":["stem"],"lr_multipliers":{"block0":0.5}},
-          "evaluation":{"opening_plies":2}})"));
+          "evaluation":{"opening_plies":2},
+          "selfplay":{"resign_threshold":-0.95,"resign_consecutive":4,"no_resign_fraction":0.2}})"));
   CHECK(c.evaluation.opening_plies == 2);
+  CHECK(c.selfplay.resign.threshold == -0.95);
+  CHECK(c.selfplay.resign.consecutive == 4);
+  CHECK(c.selfplay.resign.no_resign_fraction == 0.2);
   CHECK(train_config_to_json(train_config_from_json(train_config_to_json(c))) ==
         train_config_to_json(c));
 
