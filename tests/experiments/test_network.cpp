@@ -98,7 +98,7 @@ TEST_CASE("network: forward shapes on 9x9 and 7x7 with the same weights", "[netw
   }
 }
 
-TEST_CASE("network: same seed, same weights; other seed, other weights", "[network]") {
+TEST_CASE("network: same seed, same weights, and another seed, other weights", "[network]") {
   auto state = random_state("go(size=9)", 6, 1);
   auto input = encoding::encode(*state);
   PolicyValueNet a(small_config(), 5), b(small_config(), 5), c(small_config(), 6);

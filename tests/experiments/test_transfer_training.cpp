@@ -203,7 +203,7 @@ TEST_CASE("linear CKA: 1 with itself, invariant to rotation and scaling, below 1
   CHECK(j["positions"] == 32);
 }
 
-TEST_CASE("the transfer section of a training config is checked; init_checkpoint still works",
+TEST_CASE("the transfer section of a training config is checked, and init_checkpoint still works",
           "[transfer]") {
   auto parse = [](const std::string& text) {
     return train_config_from_json(nlohmann::json::parse(text));

@@ -79,7 +79,7 @@ TEST_CASE("dtype auto leaves out a dtype that fails to run", "[dtype]") {
                     Contains("no dtype runs here"));
 }
 
-TEST_CASE("a named dtype is used without measuring; an unavailable one is refused", "[dtype]") {
+TEST_CASE("a named dtype is used without measuring, and an unavailable one is refused", "[dtype]") {
   int calls = 0;
   const NetDtype chosen = pick_fastest_dtype(
       dtype_candidates("bfloat16", false), [&](NetDtype) { return ++calls, 1.0; }, 3, nullptr);
