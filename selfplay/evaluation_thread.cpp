@@ -4,12 +4,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <iomanip>
+#include <set>
 #include <sstream>
 #include <utility>
 
+#include "agents/net/checkpoint.h"
+#include "envs/util/remove_tree.h"
 #include "selfplay/training_run.h"
 
 namespace tenuki {
@@ -28,7 +35,8 @@ void EvaluationThread::shut_down() {
     closing_ = true;
     abandon_ = true;
     if (!jobs_.empty()) {
-      log_lines_.push_back(std::to_string(jobs_.size()) + " queued evaluation(s) abandoned");
+      log_lines_.push_back(std::to_string(jobs_.size()) +
+                           " queued evaluation(s) abandoned (kept for the next session)");
       jobs_.clear();
     }
   }
@@ -36,10 +44,10 @@ void EvaluationThread::shut_down() {
   if (thread_.joinable()) thread_.join();
 }
 
-void EvaluationThread::queue(EvaluationJob job, nlohmann::json context) {
+void EvaluationThread::queue(EvaluationJob job, nlohmann::json context, std::string snapshot_file) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.push_back({std::move(job), std::move(context)});
+    jobs_.push_back({std::move(job), std::move(context), std::move(snapshot_file)});
   }
   cv_.notify_all();
 }
@@ -113,6 +121,10 @@ void EvaluationThread::serve() {
       }
       line << "  (" << std::fixed << std::setprecision(0) << seconds << " s)";
     }
+    if (!abandon_.load() && !next.snapshot_file.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(next.snapshot_file, ignored);
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
       log_lines_.push_back(line.str());
@@ -121,5 +133,61 @@ void EvaluationThread::serve() {
     cv_.notify_all();
   }
 }
+
+namespace {
+
+constexpr char kSnapshotFolder[] = "evaluations";
+
+}  // namespace
+
+EvaluationSnapshot save_evaluation_snapshot(const RunDirectory& dir, const PolicyValueNet& net,
+                                            CheckpointMeta meta, const nlohmann::json& context) {
+  char name[96];
+  std::snprintf(name, sizeof(name), "%s/step_%08" PRId64 "_wall_%07" PRId64 ".ckpt",
+                kSnapshotFolder, context.value("step", int64_t{0}),
+                static_cast<int64_t>(std::llround(context.value("wall_s", 0.0))));
+  std::error_code ec;
+  std::filesystem::create_directories(dir.file(kSnapshotFolder), ec);
+  if (ec) {
+    throw CheckpointError("cannot create '" + dir.file(kSnapshotFolder) + "': " + ec.message());
+  }
+  meta.notes = context.dump();
+  save_checkpoint(dir.file(name), net, meta);
+  return {dir.file(name), context};
+}
+
+std::vector<EvaluationSnapshot> saved_evaluation_snapshots(const RunDirectory& dir,
+                                                           std::vector<std::string>* log) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file(kSnapshotFolder), ec)) {
+    if (entry.path().extension() == ".ckpt") files.push_back(entry.path().string());
+  }
+  if (files.empty()) return {};
+  std::sort(files.begin(), files.end());  // zero-padded steps: oldest first
+  std::set<int64_t> evaluated_steps;
+  if (std::filesystem::exists(dir.file("metrics.jsonl"))) {
+    for (const MetricLine& line : read_metric_lines(dir.file("metrics.jsonl")).lines) {
+      if (line.type == MetricType::kEval) evaluated_steps.insert(line.fields.value("step", -1));
+    }
+  }
+  std::vector<EvaluationSnapshot> out;
+  for (const std::string& file : files) {
+    try {
+      EvaluationSnapshot s{file, nlohmann::json::parse(read_checkpoint_meta(file).notes)};
+      if (evaluated_steps.count(s.context.value("step", int64_t{-1})) == 0) {
+        out.push_back(std::move(s));
+        continue;
+      }
+      log->push_back("evaluation snapshot " + file + " already evaluated: deleted");
+    } catch (const std::exception& e) {
+      log->push_back("evaluation snapshot " + file + " does not read (" + e.what() + "): deleted");
+    }
+    std::filesystem::remove(file, ec);
+  }
+  return out;
+}
+
+void clear_evaluation_snapshots(const RunDirectory& dir) { remove_tree(dir.file(kSnapshotFolder)); }
 
 }  // namespace tenuki

@@ -3,6 +3,10 @@
 // at a time, in order, beside self-play and training, at a lower CPU priority; their results go
 // to the run's metrics and their log lines wait for the loop's thread to print them.
 //
+// A snapshot queued for evaluation is also saved in the run folder (evaluations/step_N_wall_S.ckpt,
+// its context in the checkpoint's notes) until its results are in metrics.jsonl, so that a stop
+// or a kill does not lose it: the next session queues it again.
+//
 // Thread-safety: every public method from one thread (the trainer's); the jobs run on the
 // evaluation thread.
 #include <atomic>
@@ -18,6 +22,8 @@
 namespace tenuki {
 
 class RunDirectory;
+class PolicyValueNet;
+struct CheckpointMeta;
 
 // An evaluation of one snapshot of the net against the reference agents, run on the evaluation
 // thread: returns one JSON object per opponent (at least "opponent" and "win_rate", or
@@ -38,7 +44,9 @@ class EvaluationThread {
   EvaluationThread& operator=(const EvaluationThread&) = delete;
 
   // Queues `job`; `context` (step, games, wall_s of the snapshot) is merged into every result.
-  void queue(EvaluationJob job, nlohmann::json context);
+  // `snapshot_file` (full path, or "") is deleted once the results are written or the job failed,
+  // and kept when the job is abandoned.
+  void queue(EvaluationJob job, nlohmann::json context, std::string snapshot_file = "");
   // Jobs queued or running.
   int pending() const;
   // Log lines of the evaluations started or finished since the last call.
@@ -53,6 +61,7 @@ class EvaluationThread {
   struct Queued {
     EvaluationJob job;
     nlohmann::json context;
+    std::string snapshot_file;
   };
   void serve();
 
@@ -66,5 +75,22 @@ class EvaluationThread {
   std::atomic<bool> abandon_{false};
   std::thread thread_;
 };
+
+// A saved snapshot waiting for its evaluation.
+struct EvaluationSnapshot {
+  std::string file;  // full path
+  nlohmann::json context;
+};
+
+// Saves `net` with `meta` and `context` (in meta.notes) as evaluations/step_N_wall_S.ckpt of
+// `dir`, atomically. Throws CheckpointError on I/O failure.
+EvaluationSnapshot save_evaluation_snapshot(const RunDirectory& dir, const PolicyValueNet& net,
+                                            CheckpointMeta meta, const nlohmann::json& context);
+// The snapshots a stopped session left in `dir`, oldest first. Deletes (and names in `log`) those
+// whose step already has evaluation results in metrics.jsonl and those that do not read.
+std::vector<EvaluationSnapshot> saved_evaluation_snapshots(const RunDirectory& dir,
+                                                           std::vector<std::string>* log);
+// Deletes every saved snapshot (a run that starts from zero).
+void clear_evaluation_snapshots(const RunDirectory& dir);
 
 }  // namespace tenuki

@@ -19,7 +19,6 @@
 
 #include "agents/net/checkpoint.h"
 #include "envs/encoding.h"
-#include "envs/games/go/sgf.h"
 #include "envs/util/text.h"
 #include "selfplay/evaluation_thread.h"
 #include "selfplay/run/actor_chunks.h"
@@ -28,94 +27,6 @@
 namespace tenuki {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// ----------------------------------------------------------------------------------------------
-// RecordWriter
-
-RecordWriter::RecordWriter(RunDirectory& dir, std::shared_ptr<const Game> game,
-                           ReplayBuffer& buffer, RateController& rate, int chunk_games, bool sgf,
-                           int64_t next_chunk, int64_t games_done)
-    : dir_(dir),
-      game_(std::move(game)),
-      buffer_(buffer),
-      rate_(rate),
-      chunk_games_(chunk_games),
-      sgf_(sgf),
-      next_chunk_(next_chunk),
-      games_(games_done) {}
-
-void RecordWriter::add(SelfPlayRecord&& record) {
-  buffer_.add(record);
-  rate_.add_generated(record.training_positions());
-  games_.fetch_add(1);
-  std::vector<SelfPlayRecord> full;
-  int64_t chunk = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    shape_.games += 1;
-    shape_.moves += static_cast<int64_t>(record.moves.size());
-    shape_.passes += std::count(record.moves.begin(), record.moves.end(), game_->pass_action());
-    shape_.first_player_wins += record.result > 0 ? 1 : 0;
-    shape_.draws += record.result == 0 ? 1 : 0;
-    shape_.resigned += record.resigned ? 1 : 0;
-    if (record.no_resign && record.would_resign >= 0) {
-      shape_.resign_checks += 1;
-      const double loser_return = record.would_resign == 0 ? record.result : -record.result;
-      shape_.false_resigns += loser_return >= 0 ? 1 : 0;
-    }
-    pending_.push_back(std::move(record));
-    if (static_cast<int>(pending_.size()) < chunk_games_) return;
-    full.swap(pending_);
-    chunk = next_chunk_++;
-  }
-  write_chunk(std::move(full), chunk);
-}
-
-GameShape RecordWriter::shape() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return shape_;
-}
-
-void RecordWriter::flush() {
-  std::vector<SelfPlayRecord> rest;
-  int64_t chunk = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (pending_.empty()) return;
-    rest.swap(pending_);
-    chunk = next_chunk_++;
-  }
-  write_chunk(std::move(rest), chunk);
-}
-
-int64_t RecordWriter::next_chunk() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return next_chunk_;
-}
-
-void RecordWriter::write_chunk(std::vector<SelfPlayRecord> records, int64_t chunk) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
-  char name[64];
-  std::snprintf(name, sizeof(name), "chunk_%06" PRId64, chunk);
-  write_records_file(dir_.file(std::string("games/") + name + ".jsonl"), records);
-  if (!sgf_) return;
-  std::string text;
-  for (const auto& r : records) {
-    auto state = game_->new_initial_state();
-    for (Action a : r.moves) state->apply_action(a);
-    const auto* go_state = dynamic_cast<const go::GoState*>(state.get());
-    if (go_state == nullptr) return;  // not Go
-    go::SgfWriteOptions options;
-    options.black_name = options.white_name = "tenuki self-play";
-    if (r.resigned) options.result = r.result > 0 ? "B+R" : "W+R";
-    text += go::write_sgf(*go_state, options);
-    text += "\n";
-  }
-  go::write_sgf_file(dir_.file(std::string("sgf/") + name + ".sgf"), text);
-}
-
-// ----------------------------------------------------------------------------------------------
-// TrainingLoop
 
 namespace {
 
@@ -293,7 +204,29 @@ void TrainingLoop::queue_evaluation(const RunState& state) {
   nlohmann::json context = {{"step", state.step},
                             {"games", d_.records.games()},
                             {"wall_s", round_to(state.wall_seconds, 1e1)}};
-  evaluations_->queue(std::move(job), std::move(context));
+  CheckpointMeta meta;
+  meta.game_spec = d_.game->spec();
+  meta.training_step = state.step;
+  const EvaluationSnapshot snapshot =
+      save_evaluation_snapshot(d_.dir, d_.trainer.net(), meta, context);
+  evaluations_->queue(std::move(job), std::move(context), snapshot.file);
+}
+
+void TrainingLoop::queue_saved_evaluations() {
+  std::vector<std::string> log;
+  for (const EvaluationSnapshot& s : saved_evaluation_snapshots(d_.dir, &log)) {
+    try {
+      EvaluationJob job = evaluate_(*load_checkpoint(s.file));
+      if (!job) continue;
+      d_.log << "queued again: the evaluation of step " << s.context.value("step", 0)
+             << " that a stop left undone" << std::endl;
+      last_queued_step_ = std::max(last_queued_step_, s.context.value("step", int64_t{-1}));
+      evaluations_->queue(std::move(job), s.context, s.file);
+    } catch (const std::exception& e) {
+      log.push_back(std::string("evaluation snapshot not queued: ") + e.what());
+    }
+  }
+  for (const std::string& line : log) d_.log << line << std::endl;
 }
 
 namespace {
@@ -558,6 +491,13 @@ RunState TrainingLoop::run(RunState state, const std::atomic<bool>& stop, bool s
   Rng rng(c.seed ^ (0xA5A5A5A5ull + static_cast<uint64_t>(state.step)));
   auto last_progress = Clock::now();
   const bool fresh = state.step == 0 && state.latest_checkpoint.empty();
+  if (evaluations) {
+    if (fresh) {
+      clear_evaluation_snapshots(d_.dir);
+    } else {
+      queue_saved_evaluations();
+    }
+  }
   const bool evaluating = c.evaluation.every_steps > 0 || c.evaluation.every_minutes > 0;
   if (fresh && !selfplay_only && evaluating) {
     state.wall_seconds = wall();

@@ -8,6 +8,8 @@
 //   metrics.jsonl      one JSON object per line, its "type" a MetricType (below)
 //   checkpoints/step_NNNNNNNN.ckpt   network checkpoints (agents/net/checkpoint.h)
 //   milestones/UNIT_X.ckpt           the net at budget milestones (BudgetConfig)
+//   evaluations/step_N_wall_S.ckpt   snapshots queued for evaluation, deleted once evaluated
+//                                    (selfplay/evaluation_thread.h)
 //   optimizer.pt       optimiser state of the latest checkpoint (LibTorch archive)
 //   games/chunk_NNNNNN.jsonl         game records (selfplay/game_record.h)
 //   games/<actor>/chunk_NNNNNN.jsonl game records of self-play actors (actor_chunks.h)

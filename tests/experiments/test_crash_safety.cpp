@@ -3,12 +3,14 @@
 // and the work lost is measured (at most one checkpoint interval, or the games in progress).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -209,10 +211,11 @@ double interrupt_and_time(Subprocess& child, std::string* log) {
 
 }  // namespace
 
-TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation", "[crash]") {
+TEST_CASE("SIGINT stops tenuki train in seconds, mid-evaluation too, and the next session runs it",
+          "[crash]") {
   const std::string dir = temp_dir("sigint");
   const std::string config = dir + "/go5.json";
-  // The reference agent is slow on purpose: one evaluation lasts minutes.
+  // The reference agent is slow on purpose: one evaluation lasts seconds.
   std::ofstream(config) << R"J({
     "game": "go(size=5,komi=0.5)", "seed": 9,
     "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
@@ -222,7 +225,7 @@ TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation",
     "replay": {"window": 5000, "min_positions": 50},
     "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 50,
                  "metrics_every": 5, "publish_every": 5, "progress_seconds": 1},
-    "evaluation": {"every_steps": 6, "games": 20, "agents": ["mcts(playouts=20000)"],
+    "evaluation": {"every_steps": 300, "games": 20, "agents": ["mcts(playouts=2000)"],
                    "search": {"playouts": 8}},
     "budget": {"steps": 100000}
   })J";
@@ -244,29 +247,62 @@ TEST_CASE("SIGINT stops tenuki train within seconds, also during an evaluation",
 
   // 1. During the step-0 evaluation of a fresh run.
   std::string log;
-  int64_t stopped_at = 0;
   {
     Subprocess child(argv, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
     REQUIRE(wait_for_line(child, "eval step 0: started", 120, &log));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const double seconds = interrupt_and_time(child, &log);
     std::cout << "SIGINT during the step-0 evaluation: stopped in " << seconds << " s\n";
-    stopped_at = check_stopped_cleanly(child, seconds, log);
+    check_stopped_cleanly(child, seconds, log);
   }
-  // 2. During a later evaluation of the resumed run.
+  auto saved_snapshots = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(run + "/evaluations")) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  // Kept: the step-0 snapshot (and any queued behind it).
+  REQUIRE_FALSE(saved_snapshots().empty());
+  CHECK(saved_snapshots()[0].rfind("step_00000000_wall_", 0) == 0);
+  // 2. The resumed run evaluates the step-0 snapshot first; SIGINT during a later evaluation.
   log.clear();
+  int64_t eval_step = 0;
   {
     Subprocess child(argv, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
     REQUIRE(wait_for_line(child, "resuming at step", 120, &log));
+    REQUIRE(wait_for_line(child, "queued again: the evaluation of step 0", 60, &log));
+    REQUIRE(wait_for_line(child, "eval step 0: started", 60, &log));
+    REQUIRE(wait_for_line(child, "eval step 0:  vs", 180, &log));
     REQUIRE(wait_for_line(child, ": started", 180, &log));
     const std::string started = log.substr(log.rfind("eval step "));
-    const int64_t eval_step = std::stoll(started.substr(10));
-    CHECK(eval_step > stopped_at);
+    eval_step = std::stoll(started.substr(10));
+    CHECK(eval_step > 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const double seconds = interrupt_and_time(child, &log);
     std::cout << "SIGINT during the evaluation at step " << eval_step << ": stopped in " << seconds
               << " s\n";
     CHECK(check_stopped_cleanly(child, seconds, log) >= eval_step);
   }
+  // 3. A session that ends at once (its budget reached) still runs the evaluation left undone.
+  log.clear();
+  {
+    const int64_t step = read_json(run + "/state.json").at("step").get<int64_t>();
+    std::vector<std::string> args = argv;
+    args.insert(args.end(), {"--budget-steps", std::to_string(step)});
+    Subprocess child(args, SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
+    CHECK_FALSE(wait_for_line(child, "no such line", 300, &log));  // reads to the end
+    INFO(log);
+    CHECK(child.describe_exit(std::chrono::seconds(30)) == "exited with code 0");
+  }
+  std::map<int64_t, int> eval_lines;
+  for (const auto& line : json_lines(run + "/metrics.jsonl", false)) {
+    if (line.value("type", "") == "eval") ++eval_lines[line.at("step").get<int64_t>()];
+  }
+  CHECK(eval_lines.count(0) == 1);
+  CHECK(eval_lines.count(eval_step) == 1);
+  for (const auto& [step, lines] : eval_lines) CHECK(lines == 1);  // each snapshot once
+  CHECK(saved_snapshots().empty());
   remove_tree(dir);
 }
