@@ -217,7 +217,10 @@ void TrainingLoop::queue_saved_evaluations() {
   for (const EvaluationSnapshot& s : saved_evaluation_snapshots(d_.dir, &log)) {
     try {
       EvaluationJob job = evaluate_(*load_checkpoint(s.file));
-      if (!job) continue;
+      if (!job) {  // no reference agents any more
+        fs::remove(s.file);
+        continue;
+      }
       d_.log << "queued again: the evaluation of step " << s.context.value("step", 0)
              << " that a stop left undone" << std::endl;
       last_queued_step_ = std::max(last_queued_step_, s.context.value("step", int64_t{-1}));

@@ -1,8 +1,6 @@
 // Network agents through the outside interfaces: analysis ownership and the clock over GTP, and
 // tournaments whose network agents share one batching inference service per checkpoint.
 // (LibTorch builds only: listed in agents/torch_sources.cmake.)
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include "envs/util/remove_tree.h"
 #include "experiments/arena/tournament.h"
 #include "experiments/cli/cli.h"
+#include "tests/support/test_files.h"
 
 using namespace tenuki;
 using Catch::Matchers::StartsWith;
@@ -22,9 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A file in this process's temporary folder, removed when the process exits.
 std::string temp_path(const std::string& name) {
-  return (fs::temp_directory_path() / ("tenuki-cli-net-" + std::to_string(::getpid()) + "-" + name))
-      .string();
+  static const test::TempDir dir;
+  return dir.path + "/" + name;
 }
 
 // A random network checkpoint for `game`, written through `tenuki net-init`.
