@@ -90,6 +90,12 @@ void State::undo_action() {
   do_undo_action(last);
 }
 
+std::vector<int> State::scoring_owners() const {
+  std::vector<int> owners(static_cast<size_t>(game().num_cells()));
+  for (int c = 0; c < game().num_cells(); ++c) owners[c] = cell_owner(c);
+  return owners;
+}
+
 std::string State::to_string() const {
   const Game& g = *game_;
   std::string out;

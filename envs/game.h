@@ -144,6 +144,11 @@ class State {
   virtual uint64_t hash() const = 0;
   // Which player owns a cell: -1 for empty, otherwise 0 or 1.
   virtual int cell_owner(int cell) const = 0;
+  // The player each cell counts for when the position is scored as it stands (the target of a
+  // network's ownership head at the end of a game): num_cells() entries, -1 for a cell that
+  // counts for nobody. The default is cell_owner; Go counts an empty region that reaches stones
+  // of one colour only for that colour (Tromp-Taylor area).
+  virtual std::vector<int> scoring_owners() const;
   // For games that can end by passing and are then scored on the board (Go: two passes, area
   // scoring): writes the returns the game would have if it ended now, as the position stands,
   // and returns true. Games that are not scored that way return false (the default). Used by

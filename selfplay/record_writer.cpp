@@ -37,7 +37,9 @@ void RecordWriter::add(SelfPlayRecord&& record) {
     shape_.first_player_wins += record.result > 0 ? 1 : 0;
     shape_.draws += record.result == 0 ? 1 : 0;
     shape_.resigned += record.resigned ? 1 : 0;
-    if (record.no_resign && record.would_resign >= 0) {
+    shape_.fast_finished +=
+        !record.resigned && !record.no_resign && record.would_resign >= 0 ? 1 : 0;
+    if (!record.resigned && record.would_resign >= 0) {
       shape_.resign_checks += 1;
       const double loser_return = record.would_resign == 0 ? record.result : -record.result;
       shape_.false_resigns += loser_return >= 0 ? 1 : 0;

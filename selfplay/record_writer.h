@@ -24,8 +24,10 @@ struct GameShape {
   int64_t first_player_wins = 0;
   int64_t draws = 0;
   int64_t resigned = 0;
-  // No-resign games whose resignation rule fired (SelfPlayRecord::would_resign), and those of them
-  // the player it named did not lose: the false resignations resigning would have made.
+  int64_t fast_finished = 0;  // games finished with fast searches once the rule fired
+  // Games played to the end after the resignation rule fired (SelfPlayRecord::would_resign: the
+  // control games, and fast-finished ones), and those of them the player it named did not lose:
+  // the false resignations resigning would have made.
   int64_t resign_checks = 0;
   int64_t false_resigns = 0;
 };

@@ -26,10 +26,9 @@ std::shared_ptr<const ReplayBuffer::StoredGame> ReplayBuffer::store(
   stored->record = record;
   auto state = game_->new_initial_state();
   for (Action a : record.moves) state->apply_action(a);  // throws on an illegal move
-  stored->final_owner.resize(static_cast<size_t>(game_->num_cells()));
-  for (int c = 0; c < game_->num_cells(); ++c) {
-    stored->final_owner[c] = static_cast<int8_t>(state->cell_owner(c));
-  }
+  const std::vector<int> owners = state->scoring_owners();
+  stored->final_owner.assign(owners.begin(), owners.end());
+  stored->reached_end = state->is_terminal();
   return stored;
 }
 
@@ -80,6 +79,7 @@ void init_batch(const Game& game, int n, TrainingBatch& b) {
   b.policy.assign(static_cast<size_t>(n) * b.num_actions, 0.0f);
   b.value.assign(static_cast<size_t>(n), 0.0f);
   b.ownership.assign(static_cast<size_t>(n) * cells, 0.0f);
+  b.ownership_weight.assign(static_cast<size_t>(n), 0.0f);
   b.symmetries.assign(static_cast<size_t>(n), 0);
   b.net_steps.assign(static_cast<size_t>(n), -1);
 }
@@ -116,6 +116,7 @@ void ReplayBuffer::fill(const StoredGame& g, int move, int s, TrainingBatch& b, 
     const float v = owner < 0 ? 0.0f : (owner == mover ? 1.0f : -1.0f);
     own[game.map_action(s, c)] = v;
   }
+  b.ownership_weight[slot] = g.reached_end ? 1.0f : 0.0f;
   b.symmetries[slot] = s;
   b.net_steps[slot] = g.record.net_step;
 }

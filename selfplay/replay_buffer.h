@@ -9,7 +9,10 @@
 // - value: the game's final return for that player, mixed with the search's root value at move i
 //   when search_value_weight w > 0: (1 - w) * return + w * root value (records without root
 //   values keep the return),
-// - ownership: per cell +1 own, -1 opponent, 0 empty in the final position (game.num_cells()).
+// - ownership: per cell +1 own, -1 opponent, 0 nobody's, as the final position is scored
+//   (State::scoring_owners: Go counts territory), with weight 1 when the game reached its end and
+//   0 when it did not (resigned or cut off by max_moves): its final position then says nothing
+//   about who owns what (dead stones still stand, territory is open).
 // With augmentation each sample gets a symmetry s drawn uniformly from game.symmetries():
 // planes through encoding::map_planes, policy and ownership through Game::map_action /
 // symmetry::map_cell, so the sample equals the position reached by the mapped moves.
@@ -32,12 +35,13 @@ namespace tenuki {
 struct TrainingBatch {
   int size = 0;
   int rows = 0, cols = 0, num_actions = 0;
-  std::vector<float> planes;       // size * kNumChannels * rows * cols
-  std::vector<float> policy;       // size * num_actions
-  std::vector<float> value;        // size
-  std::vector<float> ownership;    // size * rows * cols
-  std::vector<int> symmetries;     // the symmetry applied to each sample
-  std::vector<int64_t> net_steps;  // each sample's SelfPlayRecord::net_step (-1: not recorded)
+  std::vector<float> planes;            // size * kNumChannels * rows * cols
+  std::vector<float> policy;            // size * num_actions
+  std::vector<float> value;             // size
+  std::vector<float> ownership;         // size * rows * cols
+  std::vector<float> ownership_weight;  // size: 1 where the ownership target is known, else 0
+  std::vector<int> symmetries;          // the symmetry applied to each sample
+  std::vector<int64_t> net_steps;       // each sample's SelfPlayRecord::net_step (-1: not recorded)
 };
 
 class ReplayBuffer {
@@ -63,7 +67,8 @@ class ReplayBuffer {
  private:
   struct StoredGame {
     SelfPlayRecord record;
-    std::vector<int8_t> final_owner;  // per cell: -1 empty, 0 or 1 owner at the end
+    std::vector<int8_t> final_owner;  // per cell: -1 nobody, 0 or 1: scoring owner at the end
+    bool reached_end = false;         // the record's moves end the game
   };
   struct Position {
     std::shared_ptr<const StoredGame> game;

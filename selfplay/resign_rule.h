@@ -1,8 +1,12 @@
 #pragma once
-// Self-play resignation (AlphaGo Zero; KataGo's analysis of decided games): a game ends when the
-// root values of `consecutive` full searches in a row say the same player is losing by more than
-// the threshold; a fraction of games never resigns, and what their rule would have done measures
-// the false resignations. Values are the search's root value for the player to move, in [-1, 1].
+// Self-play resignation (AlphaGo Zero; KataGo's analysis of decided games): the rule fires when
+// the root values of `consecutive` full searches in a row say the same player is losing by more
+// than the threshold. Then either the game ends (the loser resigns), or, with fast_finish, it is
+// played to its end with fast searches only, which are not trained on (KataGo's reduced visits
+// for decided games): cheaper than a full game, and its result and final position are real ones
+// (an ownership target, no false resignations). A fraction of games ignores the rule, and what
+// it would have done there measures the false resignations. Values are the search's root value
+// for the player to move, in [-1, 1].
 //
 // Thread-safety: a ResignTracker belongs to one game (one thread).
 namespace tenuki {
@@ -11,6 +15,7 @@ struct ResignRule {
   double threshold = -1.0;          // a side resigns when its value is below this; -1 = never
   int consecutive = 3;              // full searches in a row (by either player) that must agree
   double no_resign_fraction = 0.1;  // share of games that play on to the end (the control)
+  bool fast_finish = false;         // finish decided games with fast searches instead of ending
   bool enabled() const { return threshold > -1.0; }
 };
 

@@ -65,11 +65,14 @@ void SelfPlayWorker::start_game(Slot& slot) {
     slot.record = std::move(to_resume_.back());
     to_resume_.pop_back();
     for (Action a : slot.record.moves) slot.state->apply_action(a);
-    slot.tree->set_root(*slot.state);
+    slot.fast_finish =
+        options_.resign.fast_finish && slot.record.would_resign >= 0 && !slot.record.no_resign;
+    slot.tree->set_root(*slot.state, slot.fast_finish);
     slot.searching = true;
     return;
   }
   slot.record = SelfPlayRecord{};
+  slot.fast_finish = false;
   slot.record.game_spec = game_->spec();
   slot.record.no_resign =
       options_.resign.enabled() && rng_.uniform() < options_.resign.no_resign_fraction;
@@ -94,11 +97,12 @@ bool SelfPlayWorker::play_move(Slot& slot) {
   const int mover = slot.state->current_player();
   if (r.full_search) {
     const int loser = slot.resign.observe(mover, r.root_value);
-    if (loser >= 0 && !slot.record.no_resign) {
+    if (loser >= 0 && !slot.record.no_resign && !options_.resign.fast_finish) {
       finish_game(slot, loser == 0 ? -1.0 : 1.0, true);
       return true;
     }
     if (loser >= 0 && slot.record.would_resign < 0) slot.record.would_resign = loser;
+    if (loser >= 0 && !slot.record.no_resign) slot.fast_finish = true;
   }
   std::vector<std::pair<Action, float>> sparse;
   for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {
@@ -117,7 +121,7 @@ bool SelfPlayWorker::play_move(Slot& slot) {
     finish_game(slot, 0.0, false);
     return true;
   }
-  slot.tree->set_root(*slot.state);
+  slot.tree->set_root(*slot.state, slot.fast_finish);
   return false;
 }
 

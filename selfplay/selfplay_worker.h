@@ -30,7 +30,8 @@ struct SelfPlayWorkerOptions {
   // Each new game's id is id_prefix + a counter; "" = games without ids.
   std::string id_prefix;
   // When a game resigns (the search config's resign_threshold is not used in self-play). A resumed
-  // game keeps its no-resign choice; its streak of agreeing searches starts again.
+  // game keeps its no-resign choice (and, with fast_finish, its fast searches once the rule
+  // fired); its streak of agreeing searches starts again.
   ResignRule resign;
 };
 
@@ -68,6 +69,7 @@ class SelfPlayWorker {
     SelfPlayRecord record;
     ResignTracker resign;
     bool searching = false;
+    bool fast_finish = false;  // the resignation rule fired: only fast searches from here on
   };
   void start_game(Slot& slot);
   // Plays the result of a finished search; returns true when the game ended (and was sunk).

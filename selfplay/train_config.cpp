@@ -76,6 +76,9 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.number("resign_threshold", &s.resign.threshold, -1, 0);
     r.integer("resign_consecutive", &s.resign.consecutive, 1, 1000);
     r.number("no_resign_fraction", &s.resign.no_resign_fraction, 0, 1);
+    std::string mode = s.resign.fast_finish ? "fast_finish" : "resign";
+    r.choice("resign_mode", &mode, {"resign", "fast_finish"});
+    s.resign.fast_finish = mode == "fast_finish";
     r.finish();
   }
   if (root.has("inference")) {
@@ -213,7 +216,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"sgf", c.selfplay.sgf},
                    {"resign_threshold", c.selfplay.resign.threshold},
                    {"resign_consecutive", c.selfplay.resign.consecutive},
-                   {"no_resign_fraction", c.selfplay.resign.no_resign_fraction}};
+                   {"no_resign_fraction", c.selfplay.resign.no_resign_fraction},
+                   {"resign_mode", c.selfplay.resign.fast_finish ? "fast_finish" : "resign"}};
   j["inference"] = {{"device", c.inference.device},
                     {"dtype", c.inference.dtype},
                     {"threads", c.inference.threads},

@@ -167,11 +167,14 @@ TrainStepStats Trainer::step(const TrainingBatch& batch) {
   auto policy_loss = -(policy_target * log_p).sum(1).mean();
   auto value_loss = (out.value - value_target).square().mean();
   auto loss = policy_loss + config_.value_weight * value_loss;
-  torch::Tensor ownership_loss;
+  torch::Tensor ownership_loss;  // summed over the samples with a known target
+  int ownership_samples = 0;
   if (config_.ownership_weight > 0 && out.ownership.defined()) {
     auto ownership_target = to_device(batch.ownership, {n, batch.rows * batch.cols});
-    ownership_loss = (out.ownership - ownership_target).square().mean();
-    loss = loss + config_.ownership_weight * ownership_loss;
+    auto weight = to_device(batch.ownership_weight, {n});
+    ownership_loss = ((out.ownership - ownership_target).square().mean(1) * weight).sum();
+    loss = loss + config_.ownership_weight / static_cast<double>(n) * ownership_loss;
+    for (float w : batch.ownership_weight) ownership_samples += w > 0 ? 1 : 0;
   }
   const double lr = lr_at(steps_);
   auto& groups = impl_->optimizer->param_groups();
@@ -190,7 +193,9 @@ TrainStepStats Trainer::step(const TrainingBatch& batch) {
   stats.loss = loss.item<double>();
   stats.policy_loss = policy_loss.item<double>();
   stats.value_loss = value_loss.item<double>();
-  stats.ownership_loss = ownership_loss.defined() ? ownership_loss.item<double>() : 0.0;
+  stats.ownership_samples = ownership_samples;
+  stats.ownership_loss =
+      ownership_samples > 0 ? ownership_loss.item<double>() / ownership_samples : 0.0;
   stats.policy_entropy = (-(log_p.exp() * log_p).sum(1).mean()).item<double>();
   stats.lr = lr;
   module.eval();

@@ -76,7 +76,8 @@ class TrainingLoop {
     BatchingStats eval;
     int64_t steps = 0;
     double loss = 0, policy = 0, value = 0, ownership = 0, entropy = 0, lr = 0;
-    int n = 0;  // training steps summed
+    int n = 0;                      // training steps summed
+    int64_t ownership_samples = 0;  // `ownership` sums the loss over these samples
     void add(const TrainStepStats& s);
   };
   Window open_window() const;

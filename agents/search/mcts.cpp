@@ -57,6 +57,9 @@ struct Mcts::Impl {
   bool gumbel_ready = false;
 
   Node& root() { return nodes[0]; }
+  // Whether this search explores (root noise, forced playouts): full searches, and fast ones
+  // with SearchConfig::fast_exploration.
+  bool explores(const SearchConfig& config) const { return full_search || config.fast_exploration; }
   // Once the root is expanded: the pass rule, then Dirichlet noise or the Gumbel-top-m
   // candidates.
   void prepare_root(const SearchConfig& config);
@@ -116,7 +119,7 @@ std::vector<Node> compact_subtree(const std::vector<Node>& old, int32_t old_root
 
 }  // namespace
 
-void Mcts::set_root(const State& state) {
+void Mcts::set_root(const State& state, bool fast_only) {
   Impl& m = *impl_;
   int32_t reuse = -1;
   if (config_.reuse_tree && m.root_state && !m.nodes.empty() &&
@@ -155,7 +158,8 @@ void Mcts::set_root(const State& state) {
   m.playouts = 0;
   m.noise_applied = false;
   m.gumbel_ready = false;
-  m.full_search = config_.full_search_prob >= 1.0 || m.rng.uniform() < config_.full_search_prob;
+  m.full_search =
+      !fast_only && (config_.full_search_prob >= 1.0 || m.rng.uniform() < config_.full_search_prob);
   m.target = m.full_search ? config_.playouts : config_.fast_playouts;
   m.apply_pass_rule(config_, state);
   if (m.forced_action < 0) m.decide_root(state);
@@ -255,7 +259,7 @@ int Mcts::gather(EvaluatorBatch& batch) {
           best = n.first_child + m.candidates.front();
         }
       } else {
-        const bool root_forcing = node == 0 && config_.forced_playouts;
+        const bool root_forcing = node == 0 && config_.forced_playouts && m.explores(config_);
         const double parent_n = std::max(1, n.visits + n.in_flight);
         const double sqrt_parent = std::sqrt(parent_n);
         double visited_prior = 0;
@@ -416,7 +420,7 @@ void Mcts::Impl::prepare_root(const SearchConfig& config) {
   remove_blocked_root_child();
   if (config.gumbel) {
     init_gumbel(config);
-  } else if (config.root_noise) {
+  } else if (config.root_noise && explores(config)) {
     apply_dirichlet_noise(nodes, config, rng);
   }
 }

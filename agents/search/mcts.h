@@ -56,8 +56,10 @@ class Mcts {
   const SearchConfig& config() const { return config_; }
 
   // Starts a search from `state` (copied). With reuse_tree, if `state` extends the previous root
-  // by moves already in the tree, that subtree is kept. Precondition: !state.is_terminal().
-  void set_root(const State& state);
+  // by moves already in the tree, that subtree is kept. `fast_only`: this search is a fast one
+  // (fast_playouts, not for training) whatever full_search_prob would draw. Precondition:
+  // !state.is_terminal().
+  void set_root(const State& state, bool fast_only = false);
   static constexpr int kMaxTerminalBackupsPerGather = 256;
   // Stage 1: adds up to leaves_per_batch leaves to `batch` and returns how many it added
   // (terminal leaves are backed up at once and not added, at most kMaxTerminalBackupsPerGather

@@ -34,6 +34,7 @@ const std::vector<Field>& fields() {
       {"resign_threshold", &SearchConfig::resign_threshold, -1, 1},
       {"full_search_prob", &SearchConfig::full_search_prob, 0, 1},
       {"fast_playouts", &SearchConfig::fast_playouts, 1, 1e8},
+      {"fast_exploration", &SearchConfig::fast_exploration, 0, 1},
       {"forced_playouts", &SearchConfig::forced_playouts, 0, 1},
       {"forced_k", &SearchConfig::forced_k, 0, 100},
       {"gumbel", &SearchConfig::gumbel, 0, 1},

@@ -29,9 +29,12 @@ struct SearchConfig {
   // Resign when the root value for the player to move falls below this (-1 = never).
   double resign_threshold = -1.0;
   // Playout cap randomization (KataGo): with probability `full_search_prob` a search uses
-  // `playouts`, otherwise `fast_playouts` (and is marked as not for training).
+  // `playouts`, otherwise `fast_playouts` (and is marked as not for training). A fast search
+  // explores (root noise, forced playouts) only with `fast_exploration`; without it (KataGo) it
+  // looks for the best move alone. Gumbel roots are not affected.
   double full_search_prob = 1.0;
   int fast_playouts = 100;
+  bool fast_exploration = false;
   // Forced playouts and policy-target pruning at the root (KataGo): n_forced = sqrt(k P N).
   bool forced_playouts = false;
   double forced_k = 2.0;

@@ -17,6 +17,9 @@ inline std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
+// `x` rounded to the nearest multiple of 1 / scale (scale 1e3 keeps three decimals).
+inline double round_to(double x, double scale) { return std::round(x * scale) / scale; }
+
 // `value` with `decimals` digits after the point ("%.*f"), locale-independent; "n/a" for NaN,
 // "inf"/"-inf" for infinities; a negative number that rounds to zero prints without its sign.
 inline std::string format_fixed(double value, int decimals) {

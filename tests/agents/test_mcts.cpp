@@ -326,6 +326,42 @@ TEST_CASE("mcts: forced playouts prune the policy target", "[mcts]") {
           *std::max_element(r.policy_target.begin(), r.policy_target.end()) - 1e-6);
 }
 
+TEST_CASE("mcts: fast searches explore only with fast_exploration", "[mcts]") {
+  // Every search fast (full_search_prob 0): without fast_exploration, root noise and forced
+  // playouts change nothing; with it, they change the visits.
+  auto s = make_game("go(size=5)")->new_initial_state();
+  auto evaluator = make_hash_random_evaluator(6);
+  auto visits_of = [&](bool explore, bool fast_exploration) {
+    SearchConfig c;
+    c.playouts = 400;
+    c.fast_playouts = 200;
+    c.full_search_prob = 0;
+    c.root_noise = explore;
+    c.forced_playouts = explore;
+    c.fast_exploration = fast_exploration;
+    Mcts mcts(c);
+    const SearchResult r = mcts.search(*s, *evaluator);
+    REQUIRE_FALSE(r.full_search);
+    REQUIRE(r.root_visits == 200);
+    return r.visits;
+  };
+  const std::vector<int> plain = visits_of(false, false);
+  CHECK(visits_of(true, false) == plain);
+  CHECK(visits_of(true, true) != plain);
+  CHECK(visits_of(false, true) == plain);
+  // set_root's fast_only makes a search fast whatever full_search_prob draws.
+  SearchConfig full;
+  full.playouts = 300;
+  full.fast_playouts = 20;
+  Mcts mcts(full);
+  mcts.set_root(*s, true);
+  while (!mcts.done()) mcts.step(*evaluator);
+  const SearchResult fast = mcts.result();
+  CHECK_FALSE(fast.full_search);
+  CHECK(fast.root_visits == 20);
+  CHECK(mcts.search(*s, *evaluator).full_search);
+}
+
 TEST_CASE("mcts: forced playouts fill the batch like PUCT does", "[mcts]") {
   // Leaves gathered per batch over a 400-playout search on the empty 9x9 board (no terminal
   // leaves): a forced child whose leaf is already pending must not end the gather.

@@ -46,6 +46,14 @@ void check_encoding(const State& state) {
     const float* p = planes.data() + (encoding::kGamePlanes + g) * plane;
     REQUIRE(std::all_of(p, p + plane, [](float v) { return v == 0; }));
   }
+  // Every stone counts for its owner when the position is scored.
+  const std::vector<int> scoring = state.scoring_owners();
+  REQUIRE(scoring.size() == static_cast<size_t>(game.num_cells()));
+  for (int cell = 0; cell < game.num_cells(); ++cell) {
+    REQUIRE(scoring[cell] >= -1);
+    REQUIRE(scoring[cell] <= 1);
+    if (state.cell_owner(cell) >= 0) REQUIRE(scoring[cell] == state.cell_owner(cell));
+  }
   for (int r = 0; r < h; ++r) {
     for (int c = 0; c < w; ++c) {
       size_t at = static_cast<size_t>(r) * w + c;

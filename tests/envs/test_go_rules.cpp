@@ -279,6 +279,7 @@ TEST_CASE("go: seki and its area score", "[go]") {
     x . o
     x . o)");
   CHECK(s->area_score_black_minus_white() == 0);  // the two shared liberties are neutral
+  CHECK(s->scoring_owners() == std::vector<int>{0, -1, 1, 0, -1, 1});
   play(*s, "pass");
   play(*s, "pass");
   REQUIRE(s->is_terminal());
@@ -321,6 +322,29 @@ TEST_CASE("go: Tromp-Taylor score of finished games", "[go]") {
   play(*t, "pass");
   CHECK(t->result_string() == "B+1");
   CHECK(t->returns()[0] == 1.0);
+
+  // Scoring owners (the ownership target): column A is black's territory, D and E white's; with
+  // the white stone on A5, column A reaches both colours and counts for nobody.
+  const std::vector<int> owners = s->scoring_owners();
+  const std::vector<int> t_owners = t->scoring_owners();
+  for (int row = 0; row < 5; ++row) {
+    INFO("row " << row);
+    const int a = row * 5;
+    CHECK(owners[a] == 0);
+    CHECK(owners[a + 1] == 0);
+    CHECK(owners[a + 2] == 1);
+    CHECK(owners[a + 3] == 1);
+    CHECK(owners[a + 4] == 1);
+    CHECK(t_owners[a] == (row == 0 ? 1 : -1));
+    CHECK(t_owners[a + 1] == 0);
+    CHECK(t_owners[a + 3] == 1);
+  }
+  int black = 0, white = 0;
+  for (int o : owners) {
+    black += o == 0 ? 1 : 0;
+    white += o == 1 ? 1 : 0;
+  }
+  CHECK(black - white == s->area_score_black_minus_white());
 
   auto empty = make_go("size=9")->new_go_state();
   CHECK(empty->area_score_black_minus_white() == 0);
@@ -374,6 +398,10 @@ TEST_CASE("atari go: the first capture wins", "[go]") {
   REQUIRE(s->is_terminal());
   CHECK(s->capture_winner() == 0);
   CHECK(s->returns() == std::array<double, 2>{1.0, -1.0});
+  // Atari Go is not scored by area: its scoring owners are the stones alone.
+  for (int cell = 0; cell < game->num_cells(); ++cell) {
+    CHECK(s->scoring_owners()[cell] == s->cell_owner(cell));
+  }
   CHECK(s->result_string() == "B+");
 
   auto d = game->new_go_state();

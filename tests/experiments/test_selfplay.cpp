@@ -185,15 +185,86 @@ TEST_CASE("replay buffer augmentation equals the symmetric game", "[selfplay]") 
       CHECK(b.policy == policy);
       const int mover = mapped->current_player();
       CHECK(b.value[0] == static_cast<float>(mover == 0 ? r.result : -r.result));
-      // Ownership: the final position of the mapped game, from the mover's view.
+      // Ownership: the final position of the mapped game as scored, from the mover's view,
+      // known when the record reaches the game's end.
       auto final_state = game->new_initial_state();
       for (Action a : r.moves) final_state->apply_action(game->map_action(s, a));
+      const std::vector<int> owners = final_state->scoring_owners();
       for (int c = 0; c < game->num_cells(); ++c) {
-        const int owner = final_state->cell_owner(c);
+        const int owner = owners[c];
         CHECK(b.ownership[c] == (owner < 0 ? 0.0f : owner == mover ? 1.0f : -1.0f));
       }
+      CHECK(b.ownership_weight[0] == (final_state->is_terminal() ? 1.0f : 0.0f));
     }
   }
+}
+
+TEST_CASE("the ownership target counts territory, only for games that reached their end",
+          "[selfplay]") {
+  // 4x4 Go: black walls column B, white column C, both pass. Column A is black's territory and
+  // column D white's.
+  auto game = make_game("go(size=4,komi=0)");
+  SelfPlayRecord r;
+  r.game_spec = game->spec();
+  for (const char* v : {"B1", "C1", "B2", "C2", "B3", "C3", "B4", "C4", "pass", "pass"}) {
+    r.moves.push_back(game->string_to_action(v));
+    r.policies.push_back({{r.moves.back(), 1.0f}});
+    r.full_search.push_back(1);
+  }
+  r.result = 0;
+  ReplayBuffer buffer(game, 100);
+  const TrainingBatch white_to_move = buffer.make_sample(r, 1, 0);
+  CHECK(white_to_move.ownership_weight[0] == 1.0f);
+  for (int row = 0; row < 4; ++row) {
+    INFO("row " << row);
+    const float* own = white_to_move.ownership.data() + row * 4;
+    CHECK(own[0] == -1.0f);  // black's territory, from white's view
+    CHECK(own[1] == -1.0f);
+    CHECK(own[2] == 1.0f);
+    CHECK(own[3] == 1.0f);  // white's territory
+  }
+  // The same game resigned before the passes, or cut off there: nothing is known.
+  SelfPlayRecord resigned = r;
+  resigned.moves.resize(8);
+  resigned.policies.resize(8);
+  resigned.full_search.resize(8);
+  resigned.resigned = true;
+  resigned.result = 1;
+  CHECK(buffer.make_sample(resigned, 1, 0).ownership_weight[0] == 0.0f);
+  resigned.resigned = false;
+  CHECK(buffer.make_sample(resigned, 1, 0).ownership_weight[0] == 0.0f);
+}
+
+TEST_CASE("the ownership loss counts only samples with a known target", "[selfplay]") {
+  auto game = make_game("go(size=5)");
+  ReplayBuffer buffer(game, 1000);
+  for (int g = 0; g < 6; ++g) buffer.add(random_record(game, 70 + g));
+  Rng rng(4);
+  TrainingBatch batch = buffer.sample(16, rng, false);
+  TrainingBatch flipped = batch;  // other ownership targets
+  for (float& v : flipped.ownership) v = v == 0 ? 1.0f : -v;
+  TrainerConfig config;
+  config.device = "cpu";
+  config.ownership_weight = 1.0;
+  auto step_with = [&](TrainingBatch b, float weight) {
+    std::fill(b.ownership_weight.begin(), b.ownership_weight.end(), weight);
+    auto net = std::make_shared<PolicyValueNet>(tiny_net(1), 5);
+    Trainer trainer(net, config);
+    const TrainStepStats stats = trainer.step(b);
+    return std::make_pair(parameter_snapshot(*net), stats);
+  };
+  const auto [unknown, unknown_stats] = step_with(batch, 0.0f);
+  const auto [unknown_flipped, unknown_flipped_stats] = step_with(flipped, 0.0f);
+  CHECK(unknown == unknown_flipped);
+  CHECK(unknown_stats.ownership_samples == 0);
+  CHECK(unknown_stats.ownership_loss == 0.0);
+  CHECK(unknown_stats.loss == Approx(unknown_flipped_stats.loss));
+  const auto [known, known_stats] = step_with(batch, 1.0f);
+  const auto [known_flipped, known_flipped_stats] = step_with(flipped, 1.0f);
+  CHECK(known != known_flipped);
+  CHECK(known_stats.ownership_samples == 16);
+  CHECK(known_stats.ownership_loss > 0);
+  CHECK(known_stats.loss == Approx(unknown_stats.loss + known_stats.ownership_loss).epsilon(1e-4));
 }
 
 TEST_CASE("train config errors name the key", "[selfplay]") {
@@ -223,6 +294,8 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
              Contains("selfplay.resign_threshold"));
   CHECK_THAT(error_of(R"({"game":"tictactoe","selfplay":{"no_resign_fraction":2}})"),
              Contains("selfplay.no_resign_fraction"));
+  CHECK_THAT(error_of(R"({"game":"tictactoe","selfplay":{"resign_mode":"soft"}})"),
+             Contains("selfplay.resign_mode"));
   // One resignation rule in self-play: the search's own threshold is refused, pointing to it.
   CHECK_THAT(error_of(R"({"game":"tictactoe","search":{"resign_threshold":-0.9}})"),
              Contains("selfplay.resign_threshold"));
@@ -231,8 +304,10 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
   TrainConfig c = train_config_from_json(nlohmann::json::parse(
       R"({"game":"tictactoe","training":{"frozen":["stem"],"lr_multipliers":{"block0":0.5}},
           "evaluation":{"opening_plies":2},
-          "selfplay":{"resign_threshold":-0.95,"resign_consecutive":4,"no_resign_fraction":0.2}})"));
+          "selfplay":{"resign_threshold":-0.95,"resign_consecutive":4,"no_resign_fraction":0.2,
+                      "resign_mode":"fast_finish"}})"));
   CHECK(c.evaluation.opening_plies == 2);
+  CHECK(c.selfplay.resign.fast_finish);
   CHECK(c.selfplay.resign.threshold == -0.95);
   CHECK(c.selfplay.resign.consecutive == 4);
   CHECK(c.selfplay.resign.no_resign_fraction == 0.2);

@@ -41,14 +41,17 @@ class PlayerZeroWinsEvaluator : public Evaluator {
   int num_actions_;
 };
 
-// Plays `count` Connect Four games in one worker with `rule` and returns their records.
-std::vector<SelfPlayRecord> play(const ResignRule& rule, int count) {
+// Plays `count` Connect Four games in one worker with `rule`, continuing `resume` first, and
+// returns their records.
+std::vector<SelfPlayRecord> play(const ResignRule& rule, int count,
+                                 std::vector<SelfPlayRecord> resume = {}) {
   std::shared_ptr<const Game> game = make_game("connect_four");
   SearchConfig search;
   search.playouts = 16;
   search.root_noise = true;
   search.temperature = 1;
   search.temperature_moves = 100;
+  search.fast_playouts = 4;
   SelfPlayWorkerOptions options;
   options.games = 4;
   options.resign = rule;
@@ -61,6 +64,7 @@ std::vector<SelfPlayRecord> play(const ResignRule& rule, int count) {
     if (static_cast<int>(records.size()) < count) records.push_back(std::move(r));
     if (static_cast<int>(records.size()) >= count) stop = true;
   });
+  worker.resume_games(std::move(resume));
   worker.run(stop);
   return records;
 }
@@ -118,4 +122,57 @@ TEST_CASE("self-play resigns lost games and plays the control games out", "[self
     CHECK_FALSE(r.no_resign);
     CHECK(r.would_resign == -1);
   }
+}
+
+TEST_CASE("fast_finish plays decided games out with fast searches", "[selfplay]") {
+  ResignRule rule;
+  rule.threshold = -0.9;
+  rule.consecutive = 2;
+  rule.no_resign_fraction = 0;
+  rule.fast_finish = true;
+  // The rule fires at player 1's first search; every later search is a fast one.
+  for (const SelfPlayRecord& r : play(rule, 6)) {
+    CHECK_FALSE(r.resigned);
+    CHECK_FALSE(r.no_resign);
+    CHECK(r.would_resign == 1);
+    REQUIRE(r.moves.size() >= 7);  // played until Connect Four's rules end it
+    CHECK(r.full_search[0] == 1);
+    CHECK(r.full_search[1] == 1);
+    for (size_t k = 2; k < r.full_search.size(); ++k) CHECK(r.full_search[k] == 0);
+  }
+  // Control games still play on with full searches.
+  rule.no_resign_fraction = 1;
+  for (const SelfPlayRecord& r : play(rule, 3)) {
+    CHECK(r.no_resign);
+    CHECK(r.would_resign == 1);
+    CHECK(r.training_positions() == static_cast<int>(r.moves.size()));
+  }
+  // A resumed game whose rule had fired goes on with fast searches at once; one whose rule had
+  // not needs a new streak of two full searches.
+  rule.no_resign_fraction = 0;
+  SelfPlayRecord fired;
+  fired.id = "fired";
+  fired.game_spec = make_game("connect_four")->spec();
+  auto start = make_game("connect_four")->new_initial_state();
+  for (int k = 0; k < 2; ++k) {  // both in the middle column
+    fired.moves.push_back(start->legal_actions()[3]);
+    fired.policies.push_back({{fired.moves.back(), 1.0f}});
+    start->apply_action(fired.moves.back());
+  }
+  fired.full_search = {1, 1};
+  fired.root_values = {0.99f, -0.99f};
+  fired.would_resign = 1;
+  SelfPlayRecord open = fired;
+  open.id = "open";
+  open.would_resign = -1;
+  int seen = 0;
+  for (const SelfPlayRecord& r : play(rule, 8, {fired, open})) {
+    if (r.id.empty()) continue;  // a new game
+    INFO(r.id);
+    ++seen;
+    REQUIRE(r.moves.size() >= 7);
+    const int full_after_resume = r.training_positions() - 2;
+    CHECK(full_after_resume == (r.id == "fired" ? 0 : 2));
+  }
+  CHECK(seen == 2);
 }

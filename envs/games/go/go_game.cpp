@@ -318,6 +318,18 @@ int GoState::cell_owner(int cell) const {
   return c == go::kBlack ? 0 : c == go::kWhite ? 1 : -1;
 }
 
+std::vector<int> GoState::scoring_owners() const {
+  if (go_game_->atari_go()) return State::scoring_owners();
+  std::array<uint8_t, go::kMaxLocs> area;
+  board_.area_owners(&area);
+  std::vector<int> owners(static_cast<size_t>(go_game_->num_cells()));
+  for (int cell = 0; cell < go_game_->num_cells(); ++cell) {
+    const uint8_t c = area[board_.loc_of_cell(cell)];
+    owners[cell] = c == go::kBlack ? 0 : c == go::kWhite ? 1 : -1;
+  }
+  return owners;
+}
+
 int GoState::ko_cell() const { return ko_loc_ == go::kNullLoc ? -1 : board_.cell_of_loc(ko_loc_); }
 
 bool GoState::only_pass_is_sensible() const {

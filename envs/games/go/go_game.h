@@ -140,6 +140,8 @@ class GoState : public State {
   std::unique_ptr<State> clone() const override;
   uint64_t hash() const override;
   int cell_owner(int cell) const override;
+  // Go: Tromp-Taylor area owners (stones are never removed as dead). Atari Go: the stones.
+  std::vector<int> scoring_owners() const override;
   // Uniform over legal placements that do not fill one of the mover's eye-like points
   // (go::Board::is_eye_like); pass when there is none. Allocation-free.
   Action sample_playout_action(Rng& rng) const override;
