@@ -29,8 +29,9 @@ struct SelfPlayRecord {
   std::vector<float> root_values;  // one per move, or empty when the record has none
   double result = 0;               // return of player 0
   bool resigned = false;
-  // Resignation control (selfplay/resign_rule.h): the game was chosen to play to the end, and the
-  // player its resignation rule would have had resign first (-1: none).
+  // Resignation (selfplay/resign_rule.h): the game was chosen as a control that plays to the end,
+  // and the player its resignation rule named first (-1: none) in a game that did not end there
+  // (a control game, or one finished with fast searches).
   bool no_resign = false;
   int would_resign = -1;
   // The learner step of the net that played the game (actors: the net in use when it ended);
