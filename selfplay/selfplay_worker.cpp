@@ -65,14 +65,11 @@ void SelfPlayWorker::start_game(Slot& slot) {
     slot.record = std::move(to_resume_.back());
     to_resume_.pop_back();
     for (Action a : slot.record.moves) slot.state->apply_action(a);
-    slot.fast_finish =
-        options_.resign.fast_finish && slot.record.would_resign >= 0 && !slot.record.no_resign;
-    slot.tree->set_root(*slot.state, slot.fast_finish);
+    slot.tree->set_root(*slot.state, finishing_fast(slot));
     slot.searching = true;
     return;
   }
   slot.record = SelfPlayRecord{};
-  slot.fast_finish = false;
   slot.record.game_spec = game_->spec();
   slot.record.no_resign =
       options_.resign.enabled() && rng_.uniform() < options_.resign.no_resign_fraction;
@@ -92,6 +89,10 @@ void SelfPlayWorker::finish_game(Slot& slot, double result_player0, bool resigne
   slot.searching = false;
 }
 
+bool SelfPlayWorker::finishing_fast(const Slot& slot) const {
+  return options_.resign.fast_finish && slot.record.would_resign >= 0 && !slot.record.no_resign;
+}
+
 bool SelfPlayWorker::play_move(Slot& slot) {
   SearchResult r = slot.tree->result();
   const int mover = slot.state->current_player();
@@ -102,7 +103,6 @@ bool SelfPlayWorker::play_move(Slot& slot) {
       return true;
     }
     if (loser >= 0 && slot.record.would_resign < 0) slot.record.would_resign = loser;
-    if (loser >= 0 && !slot.record.no_resign) slot.fast_finish = true;
   }
   std::vector<std::pair<Action, float>> sparse;
   for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {
@@ -121,7 +121,7 @@ bool SelfPlayWorker::play_move(Slot& slot) {
     finish_game(slot, 0.0, false);
     return true;
   }
-  slot.tree->set_root(*slot.state, slot.fast_finish);
+  slot.tree->set_root(*slot.state, finishing_fast(slot));
   return false;
 }
 

@@ -69,9 +69,11 @@ class SelfPlayWorker {
     SelfPlayRecord record;
     ResignTracker resign;
     bool searching = false;
-    bool fast_finish = false;  // the resignation rule fired: only fast searches from here on
   };
   void start_game(Slot& slot);
+  // With fast_finish, once the rule has fired in a game that is not a control: only fast searches
+  // from here on (read from the record, so a resumed game keeps it).
+  bool finishing_fast(const Slot& slot) const;
   // Plays the result of a finished search; returns true when the game ended (and was sunk).
   bool play_move(Slot& slot);
   void finish_game(Slot& slot, double result_player0, bool resigned);
