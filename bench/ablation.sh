@@ -4,7 +4,8 @@
 # the same wall-clock budget; evaluates only the start and the final net (the config's
 # evaluation agents and games) and prints one row per arm: evaluations/s, games/s, training steps,
 # mean batch, batching efficiency (the rates of each arm's last session) and the final win rate
-# against each reference agent.
+# against each reference agent (W-D-L, then, in Go and Othello, the mean area margin of the
+# net's games: its cells minus the opponent's at the end).
 #
 # Usage: bench/ablation.sh CONFIG MINUTES OUT_DIR NAME='PATCH' [NAME='PATCH' ...]
 #   bench/ablation.sh experiments/train/go7.json 16 runs/ablation base='{}' \
@@ -99,15 +100,17 @@ for name in names:
         if l.get("type") == "eval" and l["step"] == last_step and last_step:
             opp = short(l["opponent"])
             wins[opp] = f'{l["win_rate"]:.2f} ({l["wins"]}-{l["draws"]}-{l["losses"]})'
+            if "mean_area_margin" in l:
+                wins[opp] += f' {l["mean_area_margin"]:+.1f}'
             if opp not in opponents:
                 opponents.append(opp)
     rows.append((name, summary, wins))
 head = f'{"arm":<22}{"evals/s":>9}{"games/s":>9}{"steps":>7}{"batch":>7}{"eff":>6}'
-print(head + "".join(f"  {o:<22}" for o in opponents))
+print(head + "".join(f"  {o:<28}" for o in opponents))
 for name, s, wins in rows:
     line = (f'{name:<22}{s.get("evals_per_s", 0):>9.0f}{s.get("games_per_s", 0):>9.2f}'
             f'{s.get("step", 0):>7}{s.get("mean_batch", 0):>7.0f}'
             f'{s.get("batching_efficiency", 0):>6.2f}')
-    print(line + "".join(f'  {wins.get(o, "-"):<22}' for o in opponents))
+    print(line + "".join(f'  {wins.get(o, "-"):<28}' for o in opponents))
 PY
 exit "$failed"

@@ -51,16 +51,17 @@ awk '
     if ($0 ~ /"type":"dtype"/) dtype = $0
     next
   }
-  FNR == 1 { printf "%8s %7s %7s  %-22s %6s %8s   %7s %6s %6s\n", "wall_min", "step", "games",
-                    "opponent", "win", "W-D-L", "length", "pass%", "B-win%" }
+  FNR == 1 { printf "%8s %7s %7s  %-22s %6s %8s %7s   %7s %6s %6s\n", "wall_min", "step", "games",
+                    "opponent", "win", "W-D-L", "margin", "length", "pass%", "B-win%" }
   /"type":"eval"/ {
     step = num("step") + 0; k = 0
     for (i = 1; i <= n; i++) if (tstep[i] >= step && tstep[i] > 0) { k = i; break }
     shape = k > 0 ? sprintf("%7.1f %6.1f %6.1f", tlen[k], 100 * tpass[k], 100 * tbwin[k]) \
                   : sprintf("%7s %6s %6s", "-", "-", "-")
-    printf "%8.1f %7d %7d  %-22s %6.2f %8s   %s\n", num("wall_s") / 60, step, num("games"),
+    margin = num("mean_area_margin"); if (margin == "") margin = "-"
+    printf "%8.1f %7d %7d  %-22s %6.2f %8s %7s   %s\n", num("wall_s") / 60, step, num("games"),
            short(str("opponent")), num("win_rate"), num("wins") "-" num("draws") "-" num("losses"),
-           shape
+           margin, shape
   }
   END { if (dtype != "") { $0 = dtype; print "\ninference dtype: " str("chosen") " (" $0 ")" } }
 ' "$metrics" "$metrics"

@@ -28,6 +28,7 @@ const std::vector<PlaneTag>& plane_tags() {
       {"forbidden", "empty cells where the mover may not play (ko, superko, suicide)"},
       {"own_goal_edge", "the edges the mover has to connect"},
       {"opponent_goal_edge", "the edges the opponent has to connect"},
+      {"laddered", "stones (either colour) whose chain can be captured in a ladder"},
   };
   return tags;
 }

@@ -189,7 +189,7 @@ void TrainingLoop::write_milestone(const RunState& state, double x, double actua
 
 void TrainingLoop::queue_evaluation(const RunState& state) {
   if (!evaluate_ || !evaluations_) return;
-  EvaluationJob job = evaluate_(d_.trainer.net());
+  EvaluationJob job = evaluate_(d_.trainer.net(), state.step);
   if (!job) return;
   last_queued_step_ = state.step;
   nlohmann::json context = {{"step", state.step},
@@ -207,7 +207,7 @@ void TrainingLoop::queue_saved_evaluations() {
   std::vector<std::string> log;
   for (const EvaluationSnapshot& s : saved_evaluation_snapshots(d_.dir, &log)) {
     try {
-      EvaluationJob job = evaluate_(*load_checkpoint(s.file));
+      EvaluationJob job = evaluate_(*load_checkpoint(s.file), s.context.value("step", int64_t{0}));
       if (!job) {  // no reference agents any more
         fs::remove(s.file);
         continue;

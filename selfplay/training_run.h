@@ -29,10 +29,10 @@
 
 namespace tenuki {
 
-// Called on the trainer's thread with the current net: copies what the evaluation needs (the
-// weights) and returns the job. The loop runs the jobs on an EvaluationThread, beside self-play
-// and training, so evaluations never stall them.
-using EvaluationHook = std::function<EvaluationJob(const PolicyValueNet& net)>;
+// Called on the trainer's thread with a net and the training step it was taken at: copies what
+// the evaluation needs (the weights) and returns the job. The loop runs the jobs on an
+// EvaluationThread, beside self-play and training, so evaluations never stall them.
+using EvaluationHook = std::function<EvaluationJob(const PolicyValueNet& net, int64_t step)>;
 
 struct LoopDependencies {
   const TrainConfig& config;

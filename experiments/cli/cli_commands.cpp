@@ -5,7 +5,9 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "agents/agent.h"
 #include "agents/eval/evaluator.h"
@@ -188,6 +190,36 @@ int cmd_gtp(const Args& args, std::istream& in, std::ostream& out) {
   return 0;
 }
 
+namespace {
+
+// Positions encoded per second (encoding::encode, one thread) over every position of a few
+// random playouts, for `budget` seconds.
+double encodes_per_second(const Game& game, double budget) {
+  Rng rng(54321);
+  std::vector<std::unique_ptr<State>> positions;
+  for (int playout = 0; playout < 4; ++playout) {
+    auto state = game.new_initial_state();
+    while (!state->is_terminal()) {
+      positions.push_back(state->clone());
+      state->apply_action(state->sample_playout_action(rng));
+    }
+  }
+  std::vector<float> planes(static_cast<size_t>(encoding::kNumChannels) * game.num_cells());
+  long encoded = 0;
+  const auto start = Clock::now();
+  double secs = 0;
+  do {
+    for (const auto& p : positions) {
+      encoding::encode(*p, game.rows(), game.cols(), planes.data());
+    }
+    encoded += static_cast<long>(positions.size());
+    secs = seconds_since(start);
+  } while (secs < budget);
+  return encoded / secs;
+}
+
+}  // namespace
+
 int cmd_bench(const Args& args, std::ostream& out) {
   const auto& pos = args.positional();
   if (!pos.empty() && pos[0] == "mcts") return cmd_bench_mcts(args, out);
@@ -205,7 +237,8 @@ int cmd_bench(const Args& args, std::ostream& out) {
   }
   const double budget = args.get_double("seconds", 2.0, 0.01, 3600);
   out << std::setw(12) << "playouts/s" << std::setw(12) << "moves/s" << std::setw(10) << "avg moves"
-      << "  game (one thread, random playouts)\n";
+      << std::setw(12) << "encodes/s"
+      << "  game (one thread, random playouts; encodes: their positions, network input)\n";
   for (const auto& spec : specs) {
     auto game = make_game(spec);
     auto initial = game->new_initial_state();
@@ -221,9 +254,11 @@ int cmd_bench(const Args& args, std::ostream& out) {
       }
       secs = seconds_since(start);
     } while (secs < budget);
+    const double encodes = encodes_per_second(*game, budget);
     out << std::fixed << std::setprecision(0) << std::setw(12) << playouts / secs << std::setw(12)
         << moves / secs << std::setprecision(1) << std::setw(10)
-        << static_cast<double>(moves) / playouts << "  " << game->spec() << "\n";
+        << static_cast<double>(moves) / playouts << std::setprecision(0) << std::setw(12) << encodes
+        << "  " << game->spec() << "\n";
   }
   return 0;
 }

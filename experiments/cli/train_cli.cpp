@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cinttypes>
 #include <climits>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -24,9 +26,11 @@
 #include "agents/net/policy_agent.h"
 #include "agents/net/torch_evaluator.h"
 #include "agents/search/search_agent.h"
+#include "envs/games/go/sgf.h"
 #include "envs/registry.h"
 #include "envs/spec.h"
 #include "envs/util/atomic_file.h"
+#include "envs/util/text.h"
 #include "experiments/cli/args.h"
 #include "experiments/cli/inference_setup.h"
 #include "experiments/cli/stop_signals.h"
@@ -63,13 +67,45 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
   return a == b ? "" : (path.empty() ? "(root)" : path);
 }
 
-// One evaluation round: `snapshot` (the net at some step) plays config.evaluation.games against
-// each reference agent, with its own seed per round and opponent. Runs on the training loop's
-// evaluation thread; `stop` ends it between moves. One result object per opponent.
+// What the evaluation games against one opponent add beyond the result, from the net's view.
+struct EvaluationGames {
+  // Games that ended by the rules (not resigned, failed or stopped) and their summed area margin:
+  // the cells the net's colour owns at the end minus the opponent's (State::scoring_owners, komi
+  // not included). Only for games whose result is decided by ownership (Go, Othello): a measure
+  // of progress while the net still loses every game.
+  int scored_games = 0;
+  double area_margin_sum = 0;
+  std::string sgf;  // the games as SGF (Go only, when the run writes SGF), one after the other
+};
+
+void add_evaluation_game(const Game& game, const PlayedGame& played, const std::string& opponent,
+                         bool write_sgf, EvaluationGames* out) {
+  const State& end = *played.final_state;
+  const int net_player = played.first_agent == 0 ? 0 : 1;
+  if (game.traits().scores_ownership && end.is_terminal() && !played.resigned) {
+    int margin = 0;
+    for (int owner : end.scoring_owners()) margin += owner == net_player ? 1 : owner >= 0 ? -1 : 0;
+    ++out->scored_games;
+    out->area_margin_sum += margin;
+  }
+  const auto* go_state = dynamic_cast<const go::GoState*>(&end);
+  if (!write_sgf || go_state == nullptr) return;
+  go::SgfWriteOptions names;
+  names.black_name = net_player == 0 ? "net" : opponent;
+  names.white_name = net_player == 0 ? opponent : "net";
+  if (played.resigned) names.result = end.current_player() == 0 ? "W+R" : "B+R";
+  out->sgf += go::write_sgf(*go_state, names) + "\n";
+}
+
+// One evaluation round: `snapshot` (the net at training step `step`) plays
+// config.evaluation.games against each reference agent, with its own seed per round and
+// opponent. Runs on the training loop's evaluation thread; `stop` ends it between moves. One
+// result object per opponent; with config.selfplay.sgf, a Go run also keeps the games in
+// `sgf_folder`/step_<step>_opponent_<k>.sgf.
 std::vector<nlohmann::json> evaluate_against_references(
     const TrainConfig& config, const std::shared_ptr<const Game>& game,
-    const std::shared_ptr<PolicyValueNet>& snapshot, uint64_t round,
-    const std::atomic<bool>& stop) {
+    const std::shared_ptr<PolicyValueNet>& snapshot, uint64_t round, int64_t step,
+    const std::string& sgf_folder, const std::atomic<bool>& stop) {
   std::vector<nlohmann::json> results;
   std::shared_ptr<Evaluator> net_evaluator = make_torch_evaluator(snapshot);
   for (size_t k = 0; k < config.evaluation.agents.size() && !stop.load(); ++k) {
@@ -92,9 +128,13 @@ std::vector<nlohmann::json> evaluate_against_references(
       opponent = make_agent(spec, *game, seed + 1 + restarts);
       agents[1] = opponent.get();
     };
+    EvaluationGames games;
+    auto on_game = [&](const PlayedGame& played) {
+      add_evaluation_game(*game, played, spec, config.selfplay.sgf, &games);
+    };
     MatchSummary m;
     try {
-      m = play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, nullptr, &stop,
+      m = play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, on_game, &stop,
                      MatchOpenings{config.evaluation.opening_plies, seed}, restart);
     } catch (const std::exception& e) {
       results.push_back({{"opponent", spec}, {"error", e.what()}});
@@ -113,6 +153,20 @@ std::vector<nlohmann::json> evaluate_against_references(
     r["draws"] = t.draws;
     r["losses"] = t.losses;
     r["win_rate"] = m.games > 0 ? (t.wins + 0.5 * t.draws) / m.games : 0.0;
+    if (games.scored_games > 0) {
+      r["scored_games"] = games.scored_games;
+      r["mean_area_margin"] = round_to(games.area_margin_sum / games.scored_games, 1e2);
+    }
+    if (!games.sgf.empty()) {
+      char name[64];
+      std::snprintf(name, sizeof(name), "/step_%08" PRId64 "_opponent_%zu.sgf", step, k);
+      try {
+        std::filesystem::create_directories(sgf_folder);
+        go::write_sgf_file(sgf_folder + name, games.sgf);
+      } catch (const std::exception& e) {  // the result still counts
+        r["sgf_error"] = e.what();
+      }
+    }
     results.push_back(r);
   }
   return results;
@@ -371,13 +425,15 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   loop.set_raw_throughput(raw, nominal);
   loop.set_lineage(parent, derivation);
   uint64_t eval_round = 0;
-  loop.set_evaluation([&](const PolicyValueNet& net) -> EvaluationJob {
+  const std::string eval_sgf_folder = dir.file("evaluations/games");
+  loop.set_evaluation([&](const PolicyValueNet& net, int64_t step) -> EvaluationJob {
     if (config.evaluation.agents.empty()) return {};
     // The job owns a snapshot of the weights; it runs on the loop's evaluation thread.
     std::shared_ptr<PolicyValueNet> snapshot = clone_net(net, infer_options);
     const uint64_t round = ++eval_round;
-    return [&config, game, snapshot, round](const std::atomic<bool>& stop) {
-      return evaluate_against_references(config, game, snapshot, round, stop);
+    return [&config, game, snapshot, round, step, eval_sgf_folder](const std::atomic<bool>& stop) {
+      return evaluate_against_references(config, game, snapshot, round, step, eval_sgf_folder,
+                                         stop);
     };
   });
 

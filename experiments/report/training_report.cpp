@@ -284,15 +284,16 @@ std::string TrainingPage::train_csv() const {
 
 std::string TrainingPage::eval_csv() const {
   CsvTable csv({"step", "games", "wall_s", "opponent", "eval_games", "wins", "draws", "losses",
-                "win_rate", "eval_seconds"});
+                "win_rate", "eval_seconds", "scored_games", "mean_area_margin"});
   for (const auto& e : m_.eval) {
-    csv.add_row({CsvTable::number(number_at(e, "step")), CsvTable::number(number_at(e, "games")),
-                 CsvTable::number(number_at(e, "wall_s")), e.value("opponent", ""),
-                 CsvTable::number(number_at(e, "eval_games")),
-                 CsvTable::number(number_at(e, "wins")), CsvTable::number(number_at(e, "draws")),
-                 CsvTable::number(number_at(e, "losses")),
-                 CsvTable::number(number_at(e, "win_rate")),
-                 CsvTable::number(number_at(e, "eval_seconds"))});
+    csv.add_row(
+        {CsvTable::number(number_at(e, "step")), CsvTable::number(number_at(e, "games")),
+         CsvTable::number(number_at(e, "wall_s")), e.value("opponent", ""),
+         CsvTable::number(number_at(e, "eval_games")), CsvTable::number(number_at(e, "wins")),
+         CsvTable::number(number_at(e, "draws")), CsvTable::number(number_at(e, "losses")),
+         CsvTable::number(number_at(e, "win_rate")), CsvTable::number(number_at(e, "eval_seconds")),
+         CsvTable::number(number_at(e, "scored_games")),
+         CsvTable::number(number_at(e, "mean_area_margin"))});
   }
   return csv.to_string();
 }

@@ -257,13 +257,16 @@ TEST_CASE("conformance: go", "[conformance]") {
   check_game_conformance("go(size=5,suicide=true)", 6);
   check_game_conformance("go(rows=4,cols=6)", 6);
   check_game_conformance("go(size=2)", 20);
+  check_game_conformance("go(size=7,ladders=true)", 6);
 }
 TEST_CASE("conformance: atari_go", "[conformance]") {
   check_game_conformance("atari_go(size=7)", 10);
+  check_game_conformance("atari_go(size=6,ladders=true)", 6);
 }
 TEST_CASE("conformance: larger boards", "[conformance][slow]") {
   check_game_conformance("go(size=9)", 10);
   check_game_conformance("go(size=19)", 2);
+  check_game_conformance("go(size=19,ladders=true)", 2);
   check_game_conformance("gomoku(size=15)", 6);
   check_game_conformance("othello(size=10)", 4);
   check_game_conformance("hex(size=11)", 6);

@@ -109,6 +109,24 @@ int Board::liberties(Loc l) const {
   return count;
 }
 
+int Board::liberty_locs(Loc l, Loc* out, int max) const {
+  int count = 0;
+  Loc s = l;
+  do {
+    for (int off : neighbour_offsets_) {
+      const Loc n = s + off;
+      if (color_[n] != kEmpty) continue;
+      bool seen = false;
+      for (int i = 0; i < count; ++i) seen |= out[i] == n;
+      if (seen) continue;
+      if (count == max) return count;
+      out[count++] = n;
+    }
+    s = next_[s];
+  } while (s != l);
+  return count;
+}
+
 uint64_t Board::hash_after(Loc l, Color c) const {
   const Color opp = opponent(c);
   const auto& z = kZobrist;

@@ -134,6 +134,14 @@ class Board {
   int chain_size(Loc l) const { return chains_[head_[l]].size; }
   // Exact number of distinct liberties (O(chain size)).
   int liberties(Loc l) const;
+  // Writes up to `max` distinct liberties of l's chain to `out` (in no particular order) and
+  // returns how many it wrote: min(liberties(l), max). O(chain size * max).
+  int liberty_locs(Loc l, Loc* out, int max) const;
+  // The chain's stones form a circular list: the next stone of l's chain (l itself for a single
+  // stone). Iterate with `Loc s = l; do { ...; s = next_stone(s); } while (s != l);`.
+  Loc next_stone(Loc l) const { return next_[l]; }
+  // The same Loc for every stone of a chain (until the next play()).
+  Loc chain_head(Loc l) const { return head_[l]; }
   bool in_atari(Loc l) const { return has_one_liberty(head_[l]); }
   // True when l and m hold stones of the same chain.
   bool same_chain(Loc l, Loc m) const { return head_[l] == head_[m]; }

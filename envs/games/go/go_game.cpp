@@ -1,9 +1,12 @@
 #include "envs/games/go/go_game.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+
+#include "envs/games/go/ladder.h"
 
 namespace tenuki {
 namespace go {
@@ -48,6 +51,7 @@ std::shared_ptr<const GoGame> GoGame::from_spec(const Spec& spec, bool atari_go)
       spec.get_choice("ko", "positional", {"positional", "simple"}) == "positional";
   o.allow_suicide = spec.get_bool("suicide", false);
   o.max_moves = spec.get_int("max_moves", 3 * o.rows * o.cols, 1, 1000000);
+  o.ladder_plane = spec.get_bool("ladders", false);
   return std::make_shared<const GoGame>(o);
 }
 
@@ -57,6 +61,9 @@ std::string GoGame::spec() const {
   if (!square) opts.emplace_back("cols", std::to_string(cols()));
   opts.emplace_back("ko", options_.positional_superko ? "positional" : "simple");
   if (!options_.atari_go) opts.emplace_back("komi", format_double(options_.komi));
+  // Only when on, so that the specs of games without the plane (and their checkpoints) stay
+  // as they were.
+  if (options_.ladder_plane) opts.emplace_back("ladders", "true");
   opts.emplace_back("max_moves", std::to_string(options_.max_moves));
   if (!square) opts.emplace_back("rows", std::to_string(rows()));
   if (square) opts.emplace_back("size", std::to_string(rows()));
@@ -383,6 +390,16 @@ void GoState::fill_game_planes(float* planes, int height, int width) const {
       if (libs <= 2) at((libs - 1) * 2 + (col == own ? 0 : 1), r, c) = 1.0f;
     }
   }
+  if (go_game_->ladder_plane()) {
+    thread_local go::LadderReader ladders;
+    std::array<uint8_t, go::kMaxLocs> laddered;
+    ladders.mark_laddered_stones(board_, &laddered);
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        if (laddered[board_.loc(r, c)]) at(6, r, c) = 1.0f;
+      }
+    }
+  }
   float komi_plane = static_cast<float>(go_game_->komi() / 15.0) * (to_move_ == 1 ? 1.0f : -1.0f);
   bool terminal = is_terminal();
   for (int r = 0; r < rows; ++r) {
@@ -456,22 +473,33 @@ namespace {
 const std::vector<std::string> kGoPlaneTags = {
     "opponent_threat",        "mover_gain", "own_two_liberties",
     "opponent_two_liberties", "komi",       "forbidden"};
+std::vector<std::string> with_ladder_tag(std::vector<std::string> tags) {
+  tags.push_back("laddered");
+  return tags;
+}
+
+GameTraits go_traits(bool ladders) {
+  return {.has_pass = true,
+          .scores_ownership = true,
+          .plane_tags = ladders ? with_ladder_tag(kGoPlaneTags) : kGoPlaneTags,
+          .reference_engines = {{"gnugo", "--mode gtp --level 1 --chinese-rules --capture-all-dead",
+                                 ""}},
+          .bench_specs = {"go(size=9)", "go(size=19)"}};
+}
+
+GameTraits atari_go_traits(bool ladders) {
+  return {.has_pass = true,
+          .scores_ownership = false,
+          .plane_tags = ladders ? with_ladder_tag(kGoPlaneTags) : kGoPlaneTags,
+          .reference_engines = {},
+          .bench_specs = {"atari_go(size=9)"}};
+}
 }  // namespace
 
 const GameTraits& go::GoGame::traits() const {
-  static const GameTraits go_traits{
-      .has_pass = true,
-      .scores_ownership = true,
-      .plane_tags = kGoPlaneTags,
-      .reference_engines = {{"gnugo", "--mode gtp --level 1 --chinese-rules --capture-all-dead",
-                             ""}},
-      .bench_specs = {"go(size=9)", "go(size=19)"}};
-  static const GameTraits atari_go_traits{.has_pass = true,
-                                          .scores_ownership = false,
-                                          .plane_tags = kGoPlaneTags,
-                                          .reference_engines = {},
-                                          .bench_specs = {"atari_go(size=9)"}};
-  return options_.atari_go ? atari_go_traits : go_traits;
+  static const GameTraits by_family[2][2] = {{go_traits(false), go_traits(true)},
+                                             {atari_go_traits(false), atari_go_traits(true)}};
+  return by_family[options_.atari_go ? 1 : 0][options_.ladder_plane ? 1 : 0];
 }
 
 GameInfo go_game_info() {
@@ -479,7 +507,7 @@ GameInfo go_game_info() {
       "go",
       "Go with area (Tromp-Taylor) scoring, komi, positional superko or simple ko",
       "size=19 (2..19) rows=size cols=size komi=7.5 (-1000..1000) ko=positional|simple "
-      "suicide=false max_moves=3*rows*cols",
+      "suicide=false max_moves=3*rows*cols ladders=false (true: ladder input plane)",
       [](const Spec& spec) -> std::shared_ptr<const Game> {
         return go::GoGame::from_spec(spec, false);
       },
@@ -491,7 +519,7 @@ GameInfo atari_go_game_info() {
       "atari_go",
       "Atari Go (capture Go): the first capture wins; no capture by the end is a draw",
       "size=9 (2..19) rows=size cols=size ko=positional|simple suicide=false "
-      "max_moves=3*rows*cols",
+      "max_moves=3*rows*cols ladders=false (true: ladder input plane)",
       [](const Spec& spec) -> std::shared_ptr<const Game> {
         return go::GoGame::from_spec(spec, true);
       },

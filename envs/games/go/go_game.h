@@ -24,7 +24,9 @@
 //   4: komi from the mover's view on every board cell: komi / 15 when white is to move,
 //      -komi / 15 when black is to move (0 in Atari Go)
 //   5: empty cells where the mover may not play (ko, superko or suicide); all 0 when terminal
-//   6: unused (0)
+//   6: with option ladders=true, the stones of either colour whose chain can be captured in a
+//      ladder (envs/games/go/ladder.h: a chain in atari that cannot escape with its owner to
+//      move, or a chain with 2 liberties that the opponent, moving first, ladders); else 0
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +48,7 @@ struct GoOptions {
   bool allow_suicide = false;
   int max_moves = 0;  // 0 means 3 * rows * cols
   bool atari_go = false;
+  bool ladder_plane = false;  // spec option ladders: fill game plane 6 (see above)
 };
 
 class GoState;
@@ -66,10 +69,11 @@ class GoGame : public Game {
   bool positional_superko() const { return options_.positional_superko; }
   bool allow_suicide() const { return options_.allow_suicide; }
   int max_moves() const { return options_.max_moves; }
+  bool ladder_plane() const { return options_.ladder_plane; }
 
   // Canonical: `go(ko=...,komi=...,max_moves=...,size=N,suicide=...)` on square boards and
   // `go(cols=C,ko=...,komi=...,max_moves=...,rows=R,suicide=...)` otherwise (no komi in
-  // atari_go).
+  // atari_go), with `ladders=true` after komi when the ladder plane is on.
   std::string spec() const override;
   int max_game_length() const override { return options_.max_moves; }
   std::vector<int> symmetries() const override;

@@ -1,0 +1,120 @@
+// The reference evaluations of `tenuki train`: what they write beside the win rate.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "envs/games/go/sgf.h"
+#include "tests/experiments/cli_test_helpers.h"
+#include "tests/support/test_files.h"
+
+using namespace tenuki;
+using namespace tenuki::test;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The games of an SGF file written as one record after the other.
+std::vector<std::string> split_records(const std::string& text) {
+  std::vector<std::string> records;
+  size_t start = text.find("(;");
+  while (start != std::string::npos) {
+    size_t next = text.find("(;", start + 2);
+    records.push_back(text.substr(start, next == std::string::npos ? next : next - start));
+    start = next;
+  }
+  return records;
+}
+
+}  // namespace
+
+TEST_CASE("train evaluations of Go report the area margin and keep the games as SGF",
+          "[selfplay][threads]") {
+  TempDir dir;
+  const std::string config = dir.path + "/go5.json";
+  std::ofstream(config) << R"J({
+    "game": "go(size=5,komi=0.5)", "seed": 5,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 8, "leaves_per_batch": 4},
+    "selfplay": {"workers": 1, "games_per_worker": 4, "chunk_games": 10},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 2000, "min_positions": 30},
+    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 4,
+                 "metrics_every": 2, "publish_every": 2, "progress_seconds": 0},
+    "evaluation": {"every_steps": 4, "games": 4, "opening_plies": 1, "agents": ["random"],
+                   "search": {"playouts": 4}},
+    "budget": {"steps": 4}
+  })J";
+  const std::string run = dir.path + "/run";
+  std::string output;
+  REQUIRE(run_train({config, "--out", run}, &output) == 0);
+  INFO(output);
+  int evaluations = 0;
+  for (const auto& line : read_jsonl(run + "/metrics.jsonl")) {
+    if (line["type"] != "eval") continue;
+    ++evaluations;
+    const int64_t step = line["step"];
+    // Neither side resigns: every game ends by the rules and counts for the margin.
+    REQUIRE(line["eval_games"] == 4);
+    REQUIRE(line["scored_games"] == 4);
+    char name[64];
+    std::snprintf(name, sizeof(name), "/step_%08lld_opponent_0.sgf", static_cast<long long>(step));
+    const std::string file = run + "/evaluations/games" + name;
+    REQUIRE(fs::exists(file));
+    const std::vector<std::string> records = split_records(read_text(file));
+    REQUIRE(records.size() == 4);
+    // The margin recomputed from the records: the net's area minus the opponent's, no komi.
+    double sum = 0;
+    int net_black = 0;
+    for (const std::string& text : records) {
+      const go::SgfGame record = go::parse_sgf(text);
+      CHECK(record.rows == 5);
+      CHECK(((record.black_name == "net") != (record.white_name == "net")));
+      const bool black = record.black_name == "net";
+      net_black += black ? 1 : 0;
+      auto end = go::sgf_to_state(record);
+      CHECK(end->is_terminal());
+      sum += (black ? 1 : -1) * end->area_score_black_minus_white();
+    }
+    CHECK(net_black == 2);  // colours alternate
+    CHECK(line["mean_area_margin"].get<double>() == Approx(sum / 4).margin(0.006));
+  }
+  CHECK(evaluations == 2);  // steps 0 and 4
+}
+
+TEST_CASE("train evaluations of a game not scored by area have no margin and no SGF",
+          "[selfplay][threads]") {
+  TempDir dir;
+  const std::string config = dir.path + "/c4.json";
+  std::ofstream(config) << R"({
+    "game": "connect_four", "seed": 6,
+    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
+    "search": {"playouts": 8, "leaves_per_batch": 4},
+    "selfplay": {"workers": 1, "games_per_worker": 4, "chunk_games": 10},
+    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "replay": {"window": 2000, "min_positions": 30},
+    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 4,
+                 "metrics_every": 2, "publish_every": 2, "progress_seconds": 0},
+    "evaluation": {"every_steps": 4, "games": 2, "agents": ["random"],
+                   "search": {"playouts": 4}},
+    "budget": {"steps": 2}
+  })";
+  const std::string run = dir.path + "/run";
+  std::string output;
+  REQUIRE(run_train({config, "--out", run}, &output) == 0);
+  INFO(output);
+  int evaluations = 0;
+  for (const auto& line : read_jsonl(run + "/metrics.jsonl")) {
+    if (line["type"] != "eval") continue;
+    ++evaluations;
+    CHECK(line["eval_games"] == 2);
+    CHECK_FALSE(line.contains("scored_games"));
+    CHECK_FALSE(line.contains("mean_area_margin"));
+  }
+  CHECK(evaluations >= 1);
+  CHECK_FALSE(fs::exists(run + "/evaluations/games"));
+}
