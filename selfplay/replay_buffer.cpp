@@ -80,6 +80,8 @@ void init_batch(const Game& game, int n, TrainingBatch& b) {
   b.value.assign(static_cast<size_t>(n), 0.0f);
   b.ownership.assign(static_cast<size_t>(n) * cells, 0.0f);
   b.ownership_weight.assign(static_cast<size_t>(n), 0.0f);
+  b.opponent_policy.assign(static_cast<size_t>(n) * b.num_actions, 0.0f);
+  b.opponent_policy_weight.assign(static_cast<size_t>(n), 0.0f);
   b.symmetries.assign(static_cast<size_t>(n), 0);
   b.net_steps.assign(static_cast<size_t>(n), -1);
 }
@@ -104,6 +106,12 @@ void ReplayBuffer::fill(const StoredGame& g, int move, int s, TrainingBatch& b, 
   }
   float* policy = b.policy.data() + static_cast<size_t>(slot) * b.num_actions;
   for (const auto& [a, p] : g.record.policies[move]) policy[game.map_action(s, a)] += p;
+  if (move + 1 < static_cast<int>(g.record.policies.size()) &&
+      !g.record.policies[move + 1].empty()) {
+    float* reply = b.opponent_policy.data() + static_cast<size_t>(slot) * b.num_actions;
+    for (const auto& [a, p] : g.record.policies[move + 1]) reply[game.map_action(s, a)] += p;
+    b.opponent_policy_weight[slot] = 1.0f;
+  }
   const double result = g.record.result;
   double value = mover == 0 ? result : -result;
   if (search_value_weight_ > 0 && move < static_cast<int>(g.record.root_values.size())) {

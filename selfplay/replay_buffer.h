@@ -13,6 +13,9 @@
 //   (State::scoring_owners: Go counts territory), with weight 1 when the game reached its end and
 //   0 when it did not (resigned or cut off by max_moves): its final position then says nothing
 //   about who owns what (dead stones still stand, territory is open).
+// - opponent policy: the search's policy target of move i + 1 (the opponent's reply; KataGo's
+//   auxiliary policy target), with weight 1, or weight 0 at a game's last move (no reply) and
+//   where the record has no policy for the reply.
 // With augmentation each sample gets a symmetry s drawn uniformly from game.symmetries():
 // planes through encoding::map_planes, policy and ownership through Game::map_action /
 // symmetry::map_cell, so the sample equals the position reached by the mapped moves.
@@ -35,13 +38,15 @@ namespace tenuki {
 struct TrainingBatch {
   int size = 0;
   int rows = 0, cols = 0, num_actions = 0;
-  std::vector<float> planes;            // size * kNumChannels * rows * cols
-  std::vector<float> policy;            // size * num_actions
-  std::vector<float> value;             // size
-  std::vector<float> ownership;         // size * rows * cols
-  std::vector<float> ownership_weight;  // size: 1 where the ownership target is known, else 0
-  std::vector<int> symmetries;          // the symmetry applied to each sample
-  std::vector<int64_t> net_steps;       // each sample's SelfPlayRecord::net_step (-1: not recorded)
+  std::vector<float> planes;                  // size * kNumChannels * rows * cols
+  std::vector<float> policy;                  // size * num_actions
+  std::vector<float> value;                   // size
+  std::vector<float> ownership;               // size * rows * cols
+  std::vector<float> ownership_weight;        // size: 1 where the ownership target is known, else 0
+  std::vector<float> opponent_policy;         // size * num_actions: the reply's policy target
+  std::vector<float> opponent_policy_weight;  // size: 1 where there is a reply, else 0
+  std::vector<int> symmetries;                // the symmetry applied to each sample
+  std::vector<int64_t> net_steps;  // each sample's SelfPlayRecord::net_step (-1: not recorded)
 };
 
 class ReplayBuffer {

@@ -119,6 +119,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     r.number("lr_min_factor", &t.lr_min_factor, 0, 1);
     r.number("value_weight", &t.value_weight, 0, 100);
     r.number("ownership_weight", &t.ownership_weight, 0, 100);
+    r.number("opponent_policy_weight", &t.opponent_policy_weight, 0, 100);
     r.strings("frozen", &t.frozen);
     if (r.has("lr_multipliers")) {
       const auto& m = r.at("lr_multipliers");
@@ -245,6 +246,7 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"lr_min_factor", t.lr_min_factor},
                    {"value_weight", t.value_weight},
                    {"ownership_weight", t.ownership_weight},
+                   {"opponent_policy_weight", t.opponent_policy_weight},
                    {"frozen", t.frozen},
                    {"lr_multipliers", mult},
                    {"train_ratio", c.loop.train_ratio},

@@ -84,6 +84,8 @@ struct TrainerConfig {
   double lr_min_factor = 0.05;
   double value_weight = 1.0;
   double ownership_weight = 0.0;  // ignored when the net has no ownership head
+  // Weight of the opponent's-reply policy loss (KataGo's 0.15); ignored without that head.
+  double opponent_policy_weight = 0.15;
   // Parameters whose dotted name equals a prefix or starts with prefix + "." are not trained
   // (their batch-norm statistics are frozen too). Names: agents/net/network_torch.h ("stem",
   // "block0", "block0.conv1", "value_fc2", ...).

@@ -176,6 +176,16 @@ TrainStepStats Trainer::step(const TrainingBatch& batch) {
     loss = loss + config_.ownership_weight / static_cast<double>(n) * ownership_loss;
     for (float w : batch.ownership_weight) ownership_samples += w > 0 ? 1 : 0;
   }
+  torch::Tensor opponent_loss;  // summed over the samples with a reply
+  int opponent_samples = 0;
+  if (config_.opponent_policy_weight > 0 && out.opponent_policy_logits.defined()) {
+    auto reply_target = to_device(batch.opponent_policy, {n, batch.num_actions});
+    auto weight = to_device(batch.opponent_policy_weight, {n});
+    auto log_reply = torch::log_softmax(out.opponent_policy_logits, 1);
+    opponent_loss = (-(reply_target * log_reply).sum(1) * weight).sum();
+    loss = loss + config_.opponent_policy_weight / static_cast<double>(n) * opponent_loss;
+    for (float w : batch.opponent_policy_weight) opponent_samples += w > 0 ? 1 : 0;
+  }
   const double lr = lr_at(steps_);
   auto& groups = impl_->optimizer->param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
@@ -196,6 +206,9 @@ TrainStepStats Trainer::step(const TrainingBatch& batch) {
   stats.ownership_samples = ownership_samples;
   stats.ownership_loss =
       ownership_samples > 0 ? ownership_loss.item<double>() / ownership_samples : 0.0;
+  stats.opponent_policy_samples = opponent_samples;
+  stats.opponent_policy_loss =
+      opponent_samples > 0 ? opponent_loss.item<double>() / opponent_samples : 0.0;
   stats.policy_entropy = (-(log_p.exp() * log_p).sum(1).mean()).item<double>();
   stats.lr = lr;
   module.eval();

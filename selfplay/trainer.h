@@ -6,6 +6,8 @@
 // + value_weight * (value - z)^2          z: the game result for the player to move
 // + ownership_weight * w * mean_cells (ownership - final owner)^2   (only with an ownership head;
 //   w: the sample's TrainingBatch::ownership_weight, so games that did not reach their end add 0)
+// + opponent_policy_weight * w * cross-entropy of the opponent's reply (only with an opponent-
+//   policy head; w: TrainingBatch::opponent_policy_weight, 0 at a game's last move)
 // plus weight decay in the optimiser (SGD with Nesterov momentum, or AdamW for "adam").
 // Learning rate at step t: lr * schedule(t) * multiplier(parameter), see TrainerConfig.
 // Frozen parameters get no gradient and their modules' batch-norm statistics stay fixed, until
@@ -32,10 +34,12 @@ struct TrainStepStats {
   double loss = 0;
   double policy_loss = 0;
   double value_loss = 0;
-  double ownership_loss = 0;  // mean over the samples with a known ownership target
-  int ownership_samples = 0;  // those samples
-  double policy_entropy = 0;  // mean entropy of the net's policy (nats)
-  double lr = 0;              // base learning rate used (before multipliers)
+  double ownership_loss = 0;        // mean over the samples with a known ownership target
+  int ownership_samples = 0;        // those samples
+  double opponent_policy_loss = 0;  // mean over the samples with a reply (opponent-policy head)
+  int opponent_policy_samples = 0;  // those samples
+  double policy_entropy = 0;        // mean entropy of the net's policy (nats)
+  double lr = 0;                    // base learning rate used (before multipliers)
 };
 
 class Trainer {

@@ -19,6 +19,8 @@ void TrainingLoop::Window::add(const TrainStepStats& s) {
   value += s.value_loss;
   ownership += s.ownership_loss * s.ownership_samples;
   ownership_samples += s.ownership_samples;
+  opponent_policy += s.opponent_policy_loss * s.opponent_policy_samples;
+  opponent_policy_samples += s.opponent_policy_samples;
   entropy += s.policy_entropy;
   lr = s.lr;
   n += 1;
@@ -87,6 +89,9 @@ nlohmann::json TrainingLoop::train_metrics(const Window& w, int64_t step,
   j["value_loss"] = w.value / n;
   j["ownership_loss"] =
       w.ownership / static_cast<double>(std::max<int64_t>(1, w.ownership_samples));
+  if (w.opponent_policy_samples > 0) {
+    j["opponent_policy_loss"] = w.opponent_policy / static_cast<double>(w.opponent_policy_samples);
+  }
   j["policy_entropy"] = w.entropy / n;
   j["lr"] = w.lr;
   j["buffer_size"] = d_.buffer.size();

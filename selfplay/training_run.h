@@ -75,9 +75,10 @@ class TrainingLoop {
     GameShape shape;
     BatchingStats eval;
     int64_t steps = 0;
-    double loss = 0, policy = 0, value = 0, ownership = 0, entropy = 0, lr = 0;
-    int n = 0;                      // training steps summed
-    int64_t ownership_samples = 0;  // `ownership` sums the loss over these samples
+    double loss = 0, policy = 0, value = 0, ownership = 0, opponent_policy = 0, entropy = 0, lr = 0;
+    int n = 0;                            // training steps summed
+    int64_t ownership_samples = 0;        // `ownership` sums the loss over these samples
+    int64_t opponent_policy_samples = 0;  // and `opponent_policy` over these
     void add(const TrainStepStats& s);
   };
   Window open_window() const;

@@ -132,6 +132,11 @@ PolicyValueNetImpl::PolicyValueNetImpl(const NetworkConfig& config) : config_(co
   value_fc2 = register_module("value_fc2",
                               torch::nn::Linear(torch::nn::LinearOptions(config_.value_hidden, 1)));
   if (config_.ownership_head) ownership_out = register_module("ownership_out", make_conv(hc, 1, 1));
+  if (config_.opponent_policy_head) {
+    policy_opponent_out = register_module("policy_opponent_out", make_conv(hc, 1, 1));
+    pass_linear_opponent = register_module("pass_linear_opponent",
+                                           torch::nn::Linear(torch::nn::LinearOptions(3 * hc, 1)));
+  }
 }
 
 NetOutputs PolicyValueNetImpl::forward(const torch::Tensor& input) {
@@ -156,6 +161,11 @@ NetOutputs PolicyValueNetImpl::forward(const torch::Tensor& input) {
   auto cell_logits = policy_out(p).view({batch, cells});
   cell_logits = cell_logits.masked_fill(mask.view({batch, cells}) == 0, kOffBoardLogit);
   out.policy_logits = torch::cat({cell_logits, pass_linear(pooled)}, 1);
+  if (policy_opponent_out && is_training()) {
+    auto reply = policy_opponent_out(p).view({batch, cells});
+    reply = reply.masked_fill(mask.view({batch, cells}) == 0, kOffBoardLogit);
+    out.opponent_policy_logits = torch::cat({reply, pass_linear_opponent(pooled)}, 1);
+  }
   // Value.
   auto v = torch::relu(value_bn(value_conv(trunk), mask, mask_count));
   auto hidden = torch::relu(value_fc1(global_pool(v, area)));
@@ -184,7 +194,8 @@ void PolicyValueNetImpl::initialize(uint64_t seed) {
       double stddev = std::sqrt((t.dim() == 4 ? 2.0 : 1.0) / static_cast<double>(fan_in));
       if (ends_with(".conv2.weight")) stddev /= std::sqrt(static_cast<double>(config_.blocks));
       if (name.rfind("policy_out", 0) == 0 || name.rfind("ownership_out", 0) == 0 ||
-          name.rfind("pass_linear", 0) == 0 || name.rfind("value_fc2", 0) == 0) {
+          name.rfind("policy_opponent_out", 0) == 0 || name.rfind("pass_linear", 0) == 0 ||
+          name.rfind("value_fc2", 0) == 0) {
         stddev *= 0.5;
       }
       // Each tensor has its own stream, so adding a layer does not change the others.

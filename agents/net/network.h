@@ -14,6 +14,9 @@
 // - policy logits: height * width cell logits (row-major) followed by one pass logit,
 // - value: tanh, in [-1, 1],
 // - ownership (optional head): per cell tanh in [-1, 1], +1 = owned by the player to move.
+// - opponent policy (optional head, training only: KataGo's auxiliary target): logits of the
+//   opponent's reply, laid out like the policy; computed in training mode alone, so inference
+//   never pays for it.
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -30,6 +33,10 @@ struct NetworkConfig {
   int head_channels = 32;     // channels of the heads and of the pooled branch, [4, 512]
   int value_hidden = 64;      // hidden units of the value MLP, [4, 4096]
   bool ownership_head = true;
+  // An auxiliary head predicting the opponent's reply (a second policy output sharing the policy
+  // head's features); it only trains the trunk. Parameters: policy_opponent_out,
+  // pass_linear_opponent.
+  bool opponent_policy_head = false;
 
   bool operator==(const NetworkConfig&) const = default;
   // Throws std::invalid_argument naming the first field outside its range.

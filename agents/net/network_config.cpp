@@ -38,6 +38,7 @@ std::string NetworkConfig::summary() const {
   if (global_pool_every > 0) s += " gpool/" + std::to_string(global_pool_every);
   s += " head" + std::to_string(head_channels) + " vh" + std::to_string(value_hidden);
   if (ownership_head) s += " own";
+  if (opponent_policy_head) s += " opp";
   return s;
 }
 
@@ -48,6 +49,9 @@ void to_json(nlohmann::json& j, const NetworkConfig& c) {
                      {"head_channels", c.head_channels},
                      {"value_hidden", c.value_hidden},
                      {"ownership_head", c.ownership_head}};
+  // Written only when on, so that the configs (and checkpoints) of nets without the head read as
+  // they did before it existed.
+  if (c.opponent_policy_head) j["opponent_policy_head"] = true;
 }
 
 void from_json(const nlohmann::json& j, NetworkConfig& c) {
@@ -78,17 +82,17 @@ void from_json(const nlohmann::json& j, NetworkConfig& c) {
       get_int(&out.head_channels);
     } else if (key == "value_hidden") {
       get_int(&out.value_hidden);
-    } else if (key == "ownership_head") {
+    } else if (key == "ownership_head" || key == "opponent_policy_head") {
       if (!value.is_boolean()) {
-        throw std::invalid_argument("network config: ownership_head must be true or false, got " +
+        throw std::invalid_argument("network config: " + key + " must be true or false, got " +
                                     value.dump());
       }
-      out.ownership_head = value.get<bool>();
+      (key == "ownership_head" ? out.ownership_head : out.opponent_policy_head) = value.get<bool>();
     } else {
       throw std::invalid_argument(
           "network config: unknown key '" + key +
           "' (known: blocks, channels, global_pool_every, head_channels, value_hidden, "
-          "ownership_head)");
+          "ownership_head, opponent_policy_head)");
     }
   }
   out.validate();

@@ -46,6 +46,9 @@ struct NetOutputs {
   torch::Tensor policy_logits;  // [B, H*W + 1]; off-board cells kOffBoardLogit, pass last
   torch::Tensor value;          // [B], tanh
   torch::Tensor ownership;      // [B, H*W], tanh, 0 off-board; undefined without the head
+  // [B, H*W + 1] like policy_logits, for the opponent's reply; defined only with the head and in
+  // training mode.
+  torch::Tensor opponent_policy_logits;
 };
 
 // The module. Parameter names ("stem.weight", "block0.bn1.gamma", ...) are what checkpoints store.
@@ -70,6 +73,9 @@ class PolicyValueNetImpl : public torch::nn::Module {
   torch::nn::Conv2d policy_conv{nullptr}, policy_pool_conv{nullptr}, policy_out{nullptr};
   MaskedBatchNorm policy_bn{nullptr}, policy_pool_bn{nullptr};
   torch::nn::Linear policy_pool_linear{nullptr}, pass_linear{nullptr};
+  // Opponent-policy head (optional): the same features as the policy, its own outputs.
+  torch::nn::Conv2d policy_opponent_out{nullptr};
+  torch::nn::Linear pass_linear_opponent{nullptr};
   // Value and ownership heads.
   torch::nn::Conv2d value_conv{nullptr}, ownership_out{nullptr};
   MaskedBatchNorm value_bn{nullptr};

@@ -217,6 +217,9 @@ report::ReportOutput TrainingPage::render() {
   for (const auto& t : m_.train) ownership |= number_at(t, "ownership_loss") > 0;
   std::vector<std::string> losses = {"loss", "policy_loss", "value_loss"};
   if (ownership) losses.push_back("ownership_loss");
+  bool opponent = false;
+  for (const auto& t : m_.train) opponent |= number_at(t, "opponent_policy_loss") > 0;
+  if (opponent) losses.push_back("opponent_policy_loss");
   if (m_.train.empty()) {
     body += "<h2>Training</h2>\n" + report::html_not_available("Training records");
   } else {

@@ -258,7 +258,8 @@ TEST_CASE("SIGINT stops tenuki train in seconds, mid-evaluation too, and the nex
   auto saved_snapshots = [&] {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(run + "/evaluations")) {
-      names.push_back(entry.path().filename().string());
+      // (evaluations/games/ holds the evaluated games as SGF.)
+      if (entry.path().extension() == ".ckpt") names.push_back(entry.path().filename().string());
     }
     std::sort(names.begin(), names.end());
     return names;
