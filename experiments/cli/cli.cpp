@@ -98,8 +98,9 @@ const std::vector<CommandInfo>& commands() {
       {"bench", "", "benchmarks: rules, mcts, net", {}, {"bench rules", "bench net"}, nullptr},
       {"bench rules",
        "[GAME...]",
-       "random playouts per second on one thread (every game when none is named)",
-       {{"seconds", "S", "2", "seconds per game"}},
+       "random playouts and network-input encodes per second on one thread (every game when none "
+       "is named)",
+       {{"seconds", "S", "2", "seconds per game for the playouts, and as many for the encodes"}},
        {"bench rules", "bench rules 'go(size=19)' --seconds 5"},
        [](auto& a, auto& o, auto&) { return cmd_bench(a, o); }},
       {"bench mcts",

@@ -50,7 +50,76 @@ std::string strip(const std::string& diagram) {
   return out;
 }
 
+// Plays a random stone of colour c that is not suicide (it may capture); false when none was
+// found in a few tries. *played is the point.
+bool play_random_stone(Board& b, Rng& rng, tenuki::go::Color c, tenuki::go::Loc* played) {
+  for (int tries = 0; tries < 8 && b.num_empty() > 0; ++tries) {
+    const tenuki::go::Loc l = b.empty_locs()[rng() % b.num_empty()];
+    if (b.is_suicide(l, c)) continue;
+    b.play(l, c);
+    *played = l;
+    return true;
+  }
+  return false;
+}
+
+// Everything a Board answers about its points, compared.
+void require_same_board(const Board& a, const Board& b) {
+  REQUIRE(b.check_invariants() == "");
+  REQUIRE(b.rows() == a.rows());
+  REQUIRE(b.cols() == a.cols());
+  REQUIRE(b.to_string() == a.to_string());
+  REQUIRE(b.hash() == a.hash());
+  REQUIRE(b.num_empty() == a.num_empty());
+  for (int cell = 0; cell < a.rows() * a.cols(); ++cell) {
+    const tenuki::go::Loc l = a.loc_of_cell(cell);
+    REQUIRE(b.loc_of_cell(cell) == l);
+    for (auto c : {tenuki::go::kBlack, tenuki::go::kWhite}) {
+      REQUIRE(b.has_lost_stone(l, c) == a.has_lost_stone(l, c));
+      if (a.color(l) == tenuki::go::kEmpty) REQUIRE(b.is_suicide(l, c) == a.is_suicide(l, c));
+    }
+    if (a.color(l) != tenuki::go::kEmpty) {
+      REQUIRE(b.liberties(l) == a.liberties(l));
+      REQUIRE(b.chain_size(l) == a.chain_size(l));
+      REQUIRE(b.in_atari(l) == a.in_atari(l));
+    }
+  }
+}
+
 }  // namespace
+
+TEST_CASE("board: a copy, also into storage that held a 19x19 game, plays on like the original",
+          "[go]") {
+  Rng rng(11);
+  for (auto [rows, cols] : {std::pair{9, 9}, std::pair{5, 7}, std::pair{19, 19}}) {
+    INFO(rows << "x" << cols);
+    Board original(rows, cols);
+    tenuki::go::Loc l;
+    for (int i = 0; i < rows * cols; ++i) {
+      play_random_stone(original, rng, tenuki::go::color_of_player(i % 2), &l);
+    }
+    Board assigned(19, 19);
+    for (int i = 0; i < 400; ++i) {
+      play_random_stone(assigned, rng, tenuki::go::color_of_player(i % 2), &l);
+    }
+    assigned = original;
+    Board constructed(original);
+    require_same_board(original, assigned);
+    require_same_board(original, constructed);
+    int captures = 0;
+    for (int i = 0; i < 3 * rows * cols; ++i) {
+      const auto c = tenuki::go::color_of_player(i % 2);
+      const int stones_before = original.num_stones(tenuki::go::opponent(c));
+      if (!play_random_stone(original, rng, c, &l)) continue;
+      captures += original.num_stones(tenuki::go::opponent(c)) < stones_before;
+      assigned.play(l, c);
+      constructed.play(l, c);
+    }
+    CHECK(captures > 0);
+    require_same_board(original, assigned);
+    require_same_board(original, constructed);
+  }
+}
 
 TEST_CASE("board: parse, liberties and chains", "[go]") {
   auto b = Board::parse(5, R"(

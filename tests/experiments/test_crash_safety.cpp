@@ -24,6 +24,7 @@
 
 using namespace tenuki;
 using tenuki::test::read_json;
+using tenuki::test::tiny_train_config;
 namespace fs = std::filesystem;
 
 namespace {
@@ -83,18 +84,15 @@ TEST_CASE(
   const std::string dir = temp_dir("train");
   const std::string config = dir + "/ttt.json";
   const int kCheckpointEvery = 20, kBudgetSteps = 400;
-  std::ofstream(config) << R"({
+  std::ofstream(config) << tiny_train_config(R"({
     "game": "tictactoe", "seed": 5,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-    "selfplay": {"workers": 1, "games_per_worker": 16, "chunk_games": 20},
-    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
-    "replay": {"window": 2000, "min_positions": 40},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 20,
-                 "metrics_every": 1, "publish_every": 2, "progress_seconds": 0},
+    "search": {"root_noise": true},
+    "selfplay": {"games_per_worker": 16, "chunk_games": 20},
+    "replay": {"min_positions": 40},
+    "training": {"train_ratio": 1, "checkpoint_every": 20, "metrics_every": 1},
     "evaluation": {"every_steps": 1000, "games": 2, "agents": ["random"]},
     "budget": {"steps": 400}
-  })";
+  })");
   const std::string run = dir + "/run";
   const std::string command =
       std::string(TENUKI_BINARY) + " train " + config + " --out " + run + " > " + dir + "/log 2>&1";
@@ -216,19 +214,17 @@ TEST_CASE("SIGINT stops tenuki train in seconds, mid-evaluation too, and the nex
   const std::string dir = temp_dir("sigint");
   const std::string config = dir + "/go5.json";
   // The reference agent is slow on purpose: one evaluation lasts seconds.
-  std::ofstream(config) << R"J({
+  std::ofstream(config) << tiny_train_config(R"J({
     "game": "go(size=5,komi=0.5)", "seed": 9,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-    "selfplay": {"workers": 1, "games_per_worker": 16, "chunk_games": 20},
-    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+    "search": {"root_noise": true},
+    "selfplay": {"games_per_worker": 16, "chunk_games": 20},
     "replay": {"window": 5000, "min_positions": 50},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 1, "checkpoint_every": 50,
-                 "metrics_every": 5, "publish_every": 5, "progress_seconds": 1},
+    "training": {"train_ratio": 1, "checkpoint_every": 50, "metrics_every": 5,
+                 "publish_every": 5, "progress_seconds": 1},
     "evaluation": {"every_steps": 300, "games": 20, "agents": ["mcts(playouts=2000)"],
                    "search": {"playouts": 8}},
     "budget": {"steps": 100000}
-  })J";
+  })J");
   const std::string run = dir + "/run";
   const std::vector<std::string> argv = {TENUKI_BINARY, "train", config, "--out", run};
   auto check_stopped_cleanly = [&](Subprocess& child, double seconds, const std::string& log) {

@@ -36,19 +36,12 @@ TEST_CASE("train evaluations of Go report the area margin and keep the games as 
           "[selfplay][threads]") {
   TempDir dir;
   const std::string config = dir.path + "/go5.json";
-  std::ofstream(config) << R"J({
+  std::ofstream(config) << tiny_train_config(R"J({
     "game": "go(size=5,komi=0.5)", "seed": 5,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4},
-    "selfplay": {"workers": 1, "games_per_worker": 4, "chunk_games": 10},
-    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
-    "replay": {"window": 2000, "min_positions": 30},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 4,
-                 "metrics_every": 2, "publish_every": 2, "progress_seconds": 0},
     "evaluation": {"every_steps": 4, "games": 4, "opening_plies": 1, "agents": ["random"],
                    "search": {"playouts": 4}},
     "budget": {"steps": 4}
-  })J";
+  })J");
   const std::string run = dir.path + "/run";
   std::string output;
   REQUIRE(run_train({config, "--out", run}, &output) == 0);
@@ -90,19 +83,12 @@ TEST_CASE("train evaluations of a game not scored by area have no margin and no 
           "[selfplay][threads]") {
   TempDir dir;
   const std::string config = dir.path + "/c4.json";
-  std::ofstream(config) << R"({
+  std::ofstream(config) << tiny_train_config(R"({
     "game": "connect_four", "seed": 6,
-    "network": {"blocks": 1, "channels": 8, "head_channels": 4, "value_hidden": 8},
-    "search": {"playouts": 8, "leaves_per_batch": 4},
-    "selfplay": {"workers": 1, "games_per_worker": 4, "chunk_games": 10},
-    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
-    "replay": {"window": 2000, "min_positions": 30},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 4,
-                 "metrics_every": 2, "publish_every": 2, "progress_seconds": 0},
     "evaluation": {"every_steps": 4, "games": 2, "agents": ["random"],
                    "search": {"playouts": 4}},
     "budget": {"steps": 2}
-  })";
+  })");
   const std::string run = dir.path + "/run";
   std::string output;
   REQUIRE(run_train({config, "--out", run}, &output) == 0);

@@ -114,19 +114,16 @@ TEST_CASE("a training config with a transfer section runs the plan across stop a
   TempDir dir;
   const std::string src = make_source(dir.path, "connect_four", 5);
   const std::string config = dir.path + "/ttt.json";
-  std::ofstream(config) << R"JSON({
-    "game": "tictactoe", "seed": 3,
-    "search": {"playouts": 8, "leaves_per_batch": 4, "root_noise": true},
-    "selfplay": {"workers": 1, "games_per_worker": 8, "chunk_games": 10},
-    "inference": {"device": "cpu", "threads": 1, "wait_ms": 1},
+  std::ofstream(config) << tiny_train_config(R"JSON({
+    "game": "tictactoe", "seed": 3, "network": null,
+    "search": {"root_noise": true},
+    "selfplay": {"games_per_worker": 8},
     "replay": {"window": 500, "min_positions": 40},
-    "training": {"device": "cpu", "batch_size": 16, "train_ratio": 2, "checkpoint_every": 100,
-                 "metrics_every": 2, "publish_every": 2, "progress_seconds": 0},
-    "transfer": {"from": ")JSON"
-                        << src << R"JSON(",
+    "training": {"checkpoint_every": 100},
+    "transfer": {"from": ")JSON" + src + R"JSON(",
                  "plan": "frozen-trunk(unfreeze_after=6,warmup=2)", "search": "target"},
     "budget": {"steps": 5}
-  })JSON";
+  })JSON");
   const std::string run = dir.path + "/run";
   std::string output;
   REQUIRE(cli({"train", config, "--out", run}, &output) == 0);

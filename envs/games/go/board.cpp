@@ -1,9 +1,33 @@
 #include "envs/games/go/board.h"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
 namespace tenuki::go {
+
+void Board::copy_from(const Board& other) {
+  rows_ = other.rows_;
+  cols_ = other.cols_;
+  stride_ = other.stride_;
+  std::copy_n(other.neighbour_offsets_, 4, neighbour_offsets_);
+  hash_ = other.hash_;
+  num_empty_ = other.num_empty_;
+  std::copy_n(other.num_stones_, 3, num_stones_);
+  loc_of_cell_ = other.loc_of_cell_;
+  cell_of_loc_ = other.cell_of_loc_;
+  // Every location a method reads: the board, its wall rows and columns, and the diagonal
+  // neighbour past the last wall; color_ whole, since is_on_board accepts any location.
+  const int used = (rows_ + 2) * stride_ + 1;
+  color_ = other.color_;
+  std::copy_n(other.head_.begin(), used, head_.begin());
+  std::copy_n(other.next_.begin(), used, next_.begin());
+  std::copy_n(other.chains_.begin(), used, chains_.begin());
+  std::copy_n(other.neighbour_counts_.begin(), used, neighbour_counts_.begin());
+  std::copy_n(other.empty_index_.begin(), used, empty_index_.begin());
+  std::copy_n(other.lost_colors_.begin(), used, lost_colors_.begin());
+  std::copy_n(other.empties_.begin(), num_empty_, empties_.begin());
+}
 
 Board::Board(int rows, int cols) : rows_(rows), cols_(cols), stride_(cols + 1) {
   if (rows < 1 || cols < 1 || rows > kMaxSide || cols > kMaxSide) {

@@ -105,6 +105,15 @@ class Board {
   static Board parse(int rows, int cols, std::string_view ascii);
   static Board parse(int size, std::string_view ascii) { return parse(size, size, ascii); }
 
+  // Copies copy only the locations a board of the source's size uses (a 9x9 board is about a
+  // quarter of the 19x19-sized arrays), and the whole colour array; past the used locations the
+  // other arrays keep stale values, which no method reads for a board of that size.
+  Board(const Board& other) { copy_from(other); }
+  Board& operator=(const Board& other) {
+    if (this != &other) copy_from(other);
+    return *this;
+  }
+
   int rows() const { return rows_; }
   int cols() const { return cols_; }
   int stride() const { return stride_; }
@@ -266,6 +275,7 @@ class Board {
     const bool edge = (d[0] == kWall) | (d[1] == kWall) | (d[2] == kWall) | (d[3] == kWall);
     return opp_diagonals + (edge ? 1 : 0) < 2;
   }
+  void copy_from(const Board& other);
   void put_stone(Loc l, Color c);
   void merge_chains(Loc a_head, Loc b_head);
   // Removes the chain with head h; returns the number of stones.
