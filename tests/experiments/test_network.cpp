@@ -389,3 +389,30 @@ TEST_CASE("net agent: a fresh checkpoint plays legal games through MCTS", "[mcts
   REQUIRE_THROWS_AS(make_agent("net(model=/nonexistent.ckpt)", *game, 1), std::runtime_error);
   std::remove(path.c_str());
 }
+
+TEST_CASE("net agent: a Go net and the game it plays must agree on the ladder plane", "[net]") {
+  const std::string ladders_path = "test_net_ladders.ckpt", plain_path = "test_net_plain.ckpt";
+  for (const auto& [path, spec] :
+       {std::pair<std::string, std::string>{ladders_path, "go(size=5,ladders=true)"},
+        {plain_path, "go(size=5)"}}) {
+    std::ostringstream out, err;
+    REQUIRE(run_cli({"net-init", path, "--game", spec, "--blocks", "1", "--channels", "8"}, out,
+                    err) == 0);
+  }
+  const std::string ladders_net = "net(model=" + ladders_path + ",visits=4)";
+  const std::string plain_net = "net(model=" + plain_path + ",visits=4)";
+  auto ladders_game = make_game("go(size=5,komi=0.5,ladders=true)");
+  auto plain_game = make_game("go(size=5)");
+  // Other options with the same planes, and another family (deliberate cross-game play), are fine.
+  REQUIRE_NOTHROW(make_agent(ladders_net, *ladders_game, 1));
+  REQUIRE_NOTHROW(make_agent(plain_net, *plain_game, 1));
+  REQUIRE_NOTHROW(make_agent(ladders_net, *make_game("atari_go(size=5)"), 1));
+  REQUIRE_THROWS_WITH(make_agent(ladders_net, *plain_game, 1),
+                      Contains("game plane 6 is 'laddered'") && Contains("that plane is empty"));
+  REQUIRE_THROWS_WITH(make_agent("policy(model=" + ladders_path + ")", *plain_game, 1),
+                      Contains("'laddered'"));
+  REQUIRE_THROWS_WITH(make_agent(plain_net, *ladders_game, 1),
+                      Contains("game plane 6 is empty") && Contains("that plane is 'laddered'"));
+  std::remove(ladders_path.c_str());
+  std::remove(plain_path.c_str());
+}
