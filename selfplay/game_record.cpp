@@ -44,6 +44,7 @@ std::string record_to_json_line(const SelfPlayRecord& r) {
   if (r.no_resign) j["no_resign"] = true;
   if (r.would_resign >= 0) j["would_resign"] = r.would_resign;
   if (r.net_step >= 0) j["net_step"] = r.net_step;
+  if (r.branch_moves > 0) j["branch_moves"] = r.branch_moves;
   return j.dump();
 }
 
@@ -83,6 +84,10 @@ SelfPlayRecord record_from_json_line(const std::string& line) {
         (!r.root_values.empty() && r.root_values.size() != r.moves.size())) {
       throw std::invalid_argument(
           "moves, policy, full and value (when given) must have equal lengths");
+    }
+    r.branch_moves = j.value("branch_moves", 0);
+    if (r.branch_moves < 0 || r.branch_moves > static_cast<int>(r.moves.size()) + 1) {
+      throw std::invalid_argument("branch_moves must be in [0, moves + 1]");
     }
     return r;
   } catch (const nlohmann::json::exception& e) {

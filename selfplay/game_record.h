@@ -3,7 +3,8 @@
 // game per line) so that records are readable by other tools. A line looks like
 //   {"game":"tictactoe","moves":[4,0,8],"policy":[[4,0.91,0,0.09],[0,1.0],[8,1.0]],
 //    "full":[1,1,0],"value":[0.12,-0.3,0.9],"result":1,"resigned":false}
-// (plus "id" when the game has one, and "no_resign"/"would_resign" for resignation's control games)
+// (plus "id" when the game has one, "no_resign"/"would_resign" for resignation's control games,
+// "net_step", and "branch_moves" for a game branched from another)
 // where policy[i] is move i's sparse search policy target as flat (action, probability) pairs,
 // full[i] says whether move i had a full search (only those are trained on), value[i] is the
 // search's root value for the mover (optional: a record without it has empty root_values and trains
@@ -37,6 +38,11 @@ struct SelfPlayRecord {
   // The learner step of the net that played the game (actors: the net in use when it ended);
   // -1: not recorded. With the step that trains on a position it gives the policy lag.
   int64_t net_step = -1;
+  // A branch game (SelfPlayWorkerOptions::branch_games): its first branch_moves - 1 moves are
+  // copied from an earlier game, and move branch_moves - 1 was drawn from the net's raw policy;
+  // none of them is trained on (full 0, no policy). 0: a game played from the start. In a game
+  // in progress it may be moves.size() + 1 (the branch move is still to be drawn).
+  int branch_moves = 0;
 
   // Number of moves with a full search (the training positions of this game).
   int training_positions() const;

@@ -37,6 +37,7 @@ void RecordWriter::add(SelfPlayRecord&& record) {
     shape_.first_player_wins += record.result > 0 ? 1 : 0;
     shape_.draws += record.result == 0 ? 1 : 0;
     shape_.resigned += record.resigned ? 1 : 0;
+    shape_.branched += record.branch_moves > 0 ? 1 : 0;
     shape_.fast_finished +=
         !record.resigned && !record.no_resign && record.would_resign >= 0 ? 1 : 0;
     if (!record.resigned && record.would_resign >= 0) {

@@ -25,6 +25,7 @@ struct GameShape {
   int64_t draws = 0;
   int64_t resigned = 0;
   int64_t fast_finished = 0;  // games finished with fast searches once the rule fired
+  int64_t branched = 0;       // branch games (SelfPlayRecord::branch_moves > 0)
   // Games played to the end after the resignation rule fired (SelfPlayRecord::would_resign: the
   // control games, and fast-finished ones), and those of them the player it named did not lose:
   // the false resignations resigning would have made.

@@ -113,6 +113,7 @@ ActorTotals SelfPlayActor::run(const std::atomic<bool>& stop) {
     o.games = config_.selfplay.games_per_worker;
     o.max_moves = config_.selfplay.max_moves;
     o.resign = config_.selfplay.resign;
+    o.branch_games = config_.selfplay.branch_games;
     o.seed = seed_base + 7919 * static_cast<uint64_t>(w + 1);
     workers.push_back(
         std::make_unique<SelfPlayWorker>(game_, config_.search, o, evaluator_, rate,

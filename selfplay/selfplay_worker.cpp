@@ -15,6 +15,9 @@ SelfPlayWorker::SelfPlayWorker(std::shared_ptr<const Game> game, const SearchCon
       sink_(std::move(sink)),
       rng_(options_.seed ^ 0x7265736967ull) {
   if (options_.games < 1) throw std::invalid_argument("SelfPlayWorker: games must be >= 1");
+  if (!(options_.branch_games >= 0 && options_.branch_games < 1)) {
+    throw std::invalid_argument("SelfPlayWorker: branch_games must be in [0, 1)");
+  }
   slots_.reserve(static_cast<size_t>(options_.games));
   for (int i = 0; i < options_.games; ++i) {
     SearchConfig config = search_;
@@ -31,6 +34,9 @@ void check_game_in_progress(const Game& game, const SelfPlayRecord& r) {
   if (r.policies.size() != r.moves.size() || r.full_search.size() != r.moves.size() ||
       r.root_values.size() != r.moves.size()) {
     throw std::invalid_argument(which + ": moves, policies, full and value differ in length");
+  }
+  if (r.branch_moves < 0 || r.branch_moves > static_cast<int>(r.moves.size()) + 1) {
+    throw std::invalid_argument(which + ": branch_moves is beyond its moves");
   }
   auto state = game.new_initial_state();
   for (size_t k = 0; k < r.moves.size(); ++k) {
@@ -65,7 +71,8 @@ void SelfPlayWorker::start_game(Slot& slot) {
     slot.record = std::move(to_resume_.back());
     to_resume_.pop_back();
     for (Action a : slot.record.moves) slot.state->apply_action(a);
-    slot.tree->set_root(*slot.state, finishing_fast(slot));
+    slot.branch_pending = slot.record.branch_moves > static_cast<int>(slot.record.moves.size());
+    slot.tree->set_root(*slot.state, finishing_fast(slot) || slot.branch_pending);
     slot.searching = true;
     return;
   }
@@ -76,13 +83,40 @@ void SelfPlayWorker::start_game(Slot& slot) {
   if (!options_.id_prefix.empty()) {
     slot.record.id = options_.id_prefix + std::to_string(games_started_++);
   }
+  slot.branch_pending = false;
+  slot.searching = true;
+  if (options_.branch_games > 0 && !branch_points_.empty() &&
+      rng_.uniform() < options_.branch_games) {
+    start_branch(slot);
+    return;
+  }
   // The slot's tree is kept (its generator keeps advancing); a new root with an unrelated
   // history discards the old nodes.
   slot.tree->set_root(*slot.state);
-  slot.searching = true;
+}
+
+void SelfPlayWorker::start_branch(Slot& slot) {
+  SelfPlayRecord& r = slot.record;
+  r.moves = std::move(branch_points_.back());
+  branch_points_.pop_back();
+  const size_t copied = r.moves.size();
+  r.policies.assign(copied, {});
+  r.full_search.assign(copied, 0);
+  r.root_values.assign(copied, 0.0f);
+  r.branch_moves = static_cast<int>(copied) + 1;
+  for (Action a : r.moves) slot.state->apply_action(a);
+  slot.branch_pending = true;
+  // A fast search: the branch move needs only the root's raw policy.
+  slot.tree->set_root(*slot.state, true);
 }
 
 void SelfPlayWorker::finish_game(Slot& slot, double result_player0, bool resigned) {
+  const std::vector<Action>& moves = slot.record.moves;
+  if (options_.branch_games > 0 && !moves.empty()) {
+    const auto k = static_cast<std::ptrdiff_t>(rng_.below(static_cast<uint32_t>(moves.size())));
+    branch_points_.emplace_back(moves.begin(), moves.begin() + k);
+    if (static_cast<int>(branch_points_.size()) > options_.games) branch_points_.pop_front();
+  }
   slot.record.result = result_player0;
   slot.record.resigned = resigned;
   sink_(std::move(slot.record));
@@ -104,15 +138,31 @@ bool SelfPlayWorker::play_move(Slot& slot) {
     }
     if (loser >= 0 && slot.record.would_resign < 0) slot.record.would_resign = loser;
   }
+  Action action = r.action;
   std::vector<std::pair<Action, float>> sparse;
-  for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {
-    if (r.policy_target[a] > 0) sparse.emplace_back(a, r.policy_target[a]);
+  if (slot.branch_pending) {
+    // The branch move: drawn from the raw policy, not trained on (a decided root has none, and
+    // keeps its move).
+    slot.branch_pending = false;
+    r.full_search = false;
+    const auto policy = slot.tree->root_policy();
+    double total = 0;
+    for (const auto& [a, p] : policy) total += p;
+    double x = rng_.uniform() * total;
+    for (const auto& [a, p] : policy) {
+      action = a;
+      if ((x -= p) < 0) break;
+    }
+  } else {
+    for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {
+      if (r.policy_target[a] > 0) sparse.emplace_back(a, r.policy_target[a]);
+    }
   }
-  slot.record.moves.push_back(r.action);
+  slot.record.moves.push_back(action);
   slot.record.policies.push_back(std::move(sparse));
   slot.record.full_search.push_back(r.full_search ? 1 : 0);
   slot.record.root_values.push_back(r.root_value);
-  slot.state->apply_action(r.action);
+  slot.state->apply_action(action);
   if (slot.state->is_terminal()) {
     finish_game(slot, slot.state->returns()[0], false);
     return true;

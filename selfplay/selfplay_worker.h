@@ -8,6 +8,7 @@
 // thread-safe Evaluator, RateController and sink.
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,13 +34,22 @@ struct SelfPlayWorkerOptions {
   // game keeps its no-resign choice (and, with fast_finish, its fast searches once the rule
   // fired); its streak of agreeing searches starts again.
   ResignRule resign;
+  // Share of new games, in [0, 1), that start as a branch (KataGo's forked games): a position of
+  // one of this worker's earlier games, drawn uniformly from its moves (newest game first), where
+  // the move is drawn from the net's raw policy (Mcts::root_policy, after a fast search) instead
+  // of being searched; the game goes on from there with normal searches. Neither the copied moves
+  // nor the branch move are trained on (SelfPlayRecord::branch_moves). The branch points (at most
+  // `games`, the oldest dropped) live in the worker only: a stop loses them, not the branch games
+  // in progress.
+  double branch_games = 0;
 };
 
 // Called from the worker's thread for every finished game; must be thread-safe across workers.
 using GameSink = std::function<void(SelfPlayRecord&&)>;
 
 // Throws std::invalid_argument, naming the record's id, unless `record` is a game of `game` that
-// can be continued: moves, policies, full and value of one length, every move legal, not over.
+// can be continued: moves, policies, full and value of one length, branch_moves at most one past
+// them, every move legal, not over.
 void check_game_in_progress(const Game& game, const SelfPlayRecord& record);
 
 class SelfPlayWorker {
@@ -69,8 +79,11 @@ class SelfPlayWorker {
     SelfPlayRecord record;
     ResignTracker resign;
     bool searching = false;
+    bool branch_pending = false;  // the next move is the branch move, drawn from the raw policy
   };
   void start_game(Slot& slot);
+  // Starts `slot`'s new game from the newest branch point (see branch_games).
+  void start_branch(Slot& slot);
   // With fast_finish, once the rule has fired in a game that is not a control: only fast searches
   // from here on (read from the record, so a resumed game keeps it).
   bool finishing_fast(const Slot& slot) const;
@@ -86,7 +99,9 @@ class SelfPlayWorker {
   GameSink sink_;
   std::vector<Slot> slots_;
   std::vector<SelfPlayRecord> to_resume_;  // taken from the back
-  Rng rng_;                                // picks the no-resign games
+  // Branch points: the moves leading to a position of a finished game; newest at the back.
+  std::deque<std::vector<Action>> branch_points_;
+  Rng rng_;  // picks the no-resign games, branch points and branch moves
   int64_t games_started_ = 0;
   std::atomic<int64_t> iterations_{0};
 };

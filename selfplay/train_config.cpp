@@ -79,6 +79,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     std::string mode = s.resign.fast_finish ? "fast_finish" : "resign";
     r.choice("resign_mode", &mode, {"resign", "fast_finish"});
     s.resign.fast_finish = mode == "fast_finish";
+    r.number("branch_games", &s.branch_games, 0, 0.9);
     r.finish();
   }
   if (root.has("inference")) {
@@ -218,7 +219,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                    {"resign_threshold", c.selfplay.resign.threshold},
                    {"resign_consecutive", c.selfplay.resign.consecutive},
                    {"no_resign_fraction", c.selfplay.resign.no_resign_fraction},
-                   {"resign_mode", c.selfplay.resign.fast_finish ? "fast_finish" : "resign"}};
+                   {"resign_mode", c.selfplay.resign.fast_finish ? "fast_finish" : "resign"},
+                   {"branch_games", c.selfplay.branch_games}};
   j["inference"] = {{"device", c.inference.device},
                     {"dtype", c.inference.dtype},
                     {"threads", c.inference.threads},

@@ -38,6 +38,9 @@ struct SelfPlayConfig {
   bool sgf = true;            // also write SGF files for Go games
   // Resignation: JSON keys resign_threshold (-1 = never), resign_consecutive, no_resign_fraction.
   ResignRule resign;
+  // Share of new games that branch from an earlier game's position with a move of the net's raw
+  // policy, in [0, 0.9] (SelfPlayWorkerOptions::branch_games); 0 = none.
+  double branch_games = 0;
 };
 
 // The batching inference service (agents/net/batching_evaluator.h).

@@ -65,6 +65,7 @@ void TrainingLoop::add_rates(const Window& w, nlohmann::json& j) const {
   j["resign_rate"] = round_to(games > 0 ? (shape.resigned - w.shape.resigned) / games : 0.0, 1e3);
   j["fast_finish_rate"] =
       round_to(games > 0 ? (shape.fast_finished - w.shape.fast_finished) / games : 0.0, 1e3);
+  j["branch_rate"] = round_to(games > 0 ? (shape.branched - w.shape.branched) / games : 0.0, 1e3);
   // Over every game played out after the rule fired since this process started (a window holds
   // too few).
   j["resign_checks"] = shape.resign_checks;
@@ -118,6 +119,9 @@ void TrainingLoop::print_progress(const Window& w, double wall_seconds,
          << 100 * j[fast ? "fast_finish_rate" : "resign_rate"].get<double>() << "%, false "
          << std::setprecision(1) << 100 * j["false_resign_rate"].get<double>() << "% of "
          << j["resign_checks"].get<int64_t>();
+  }
+  if (d_.config.selfplay.branch_games > 0) {
+    line << ", branched " << std::setprecision(0) << 100 * j["branch_rate"].get<double>() << "%";
   }
   line << ")";
   if (w.n > 0) line << "  loss " << std::setprecision(3) << w.loss / w.n;

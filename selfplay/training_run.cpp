@@ -256,6 +256,7 @@ class SelfPlayWorkerPool {
       options.games = c.selfplay.games_per_worker;
       options.max_moves = c.selfplay.max_moves;
       options.resign = c.selfplay.resign;
+      options.branch_games = c.selfplay.branch_games;
       options.seed = c.seed * 1000003ull + static_cast<uint64_t>(games_before) * 31 + w + 1;
       options.id_prefix = session + "-w" + std::to_string(w) + "-";
       workers_.push_back(std::make_unique<SelfPlayWorker>(

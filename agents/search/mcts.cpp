@@ -5,82 +5,11 @@
 #include <limits>
 #include <random>
 
+#include "agents/search/mcts_tree.h"
+
 namespace tenuki {
-namespace {
 
-struct Node {
-  Action action = -1;  // the move into this node
-  int mover = 0;       // the player who played `action`
-  float prior = 0;
-  int32_t first_child = -1;
-  int32_t num_children = 0;
-  int32_t visits = 0;
-  int32_t in_flight = 0;     // gathered, not yet backed up (virtual loss)
-  double value_sum = 0;      // sum of values from `mover`'s point of view
-  float terminal_value = 0;  // for `mover`, when terminal
-  bool expanded = false;
-  bool terminal = false;
-  bool pending = false;  // waiting in an evaluator batch
-};
-
-}  // namespace
-
-struct Mcts::Impl {
-  std::vector<Node> nodes;
-  std::unique_ptr<State> root_state;
-  Rng rng{1};
-  int target = 0;
-  bool full_search = true;
-  int playouts = 0;
-  bool noise_applied = false;
-  // Pass rule (SearchConfig::safe_pass) for the current root: the pass to leave out of the
-  // root's children, or the pass to play without a search; -1 when none.
-  Action blocked_root_action = -1;
-  Action forced_action = -1;
-  // The forced action's value for the player to move (a decided root's best return; 1 for the
-  // pass rule's winning pass; 0 for a single legal move, whose value no search has seen).
-  float forced_value = 0;
-
-  struct PendingLeaf {
-    int32_t node;
-    int batch_index;
-    int to_move;
-    std::vector<int32_t> path;
-  };
-  std::vector<PendingLeaf> pending;
-
-  // Gumbel root state.
-  std::vector<double> gumbel;       // per root child
-  std::vector<int32_t> candidates;  // root child indices (offsets) still in play
-  int phase_target = 0;             // visits each candidate should reach in this phase
-  int num_phases = 1;
-  bool gumbel_ready = false;
-
-  Node& root() { return nodes[0]; }
-  // Whether this search explores (root noise, forced playouts): full searches, and fast ones
-  // with SearchConfig::fast_exploration.
-  bool explores(const SearchConfig& config) const { return full_search || config.fast_exploration; }
-  // Once the root is expanded: the pass rule, then Dirichlet noise or the Gumbel-top-m
-  // candidates.
-  void prepare_root(const SearchConfig& config);
-  // Sets blocked_root_action / forced_action for `state` (the new root).
-  void apply_pass_rule(const SearchConfig& config, const State& state);
-  // A decided root needs no search: one legal action (besides a blocked pass), or every legal
-  // action ends the game (then the best return for the mover is played). Sets forced_action.
-  void decide_root(const State& state);
-  static constexpr size_t kMaxDecidedRootActions = 16;  // more: not worth trying every action
-  // Removes the blocked action from the expanded root's children, renormalising the priors.
-  void remove_blocked_root_child();
-  void init_gumbel(const SearchConfig& config);
-  int root_player() const { return root_state->current_player(); }
-
-  static double q_for(const Node& n, int player, double virtual_loss) {
-    double visits = n.visits + n.in_flight;
-    double sum = n.value_sum - virtual_loss * n.in_flight;
-    double q = sum / visits;
-    return n.mover == player ? q : -q;
-  }
-};
+using search_tree::Node;
 
 Mcts::Mcts(const SearchConfig& config) : config_(config), impl_(std::make_unique<Impl>()) {
   impl_->rng = Rng(config.seed);
@@ -157,6 +86,7 @@ void Mcts::set_root(const State& state, bool fast_only) {
   m.pending.clear();
   m.playouts = 0;
   m.noise_applied = false;
+  m.raw_root_priors.clear();
   m.gumbel_ready = false;
   m.full_search =
       !fast_only && (config_.full_search_prob >= 1.0 || m.rng.uniform() < config_.full_search_prob);
@@ -418,6 +348,9 @@ void Mcts::Impl::remove_blocked_root_child() {
 void Mcts::Impl::prepare_root(const SearchConfig& config) {
   noise_applied = true;
   remove_blocked_root_child();
+  const Node& r = nodes[0];
+  raw_root_priors.resize(r.num_children);
+  for (int32_t k = 0; k < r.num_children; ++k) raw_root_priors[k] = nodes[r.first_child + k].prior;
   if (config.gumbel) {
     init_gumbel(config);
   } else if (config.root_noise && explores(config)) {
@@ -463,175 +396,6 @@ SearchResult Mcts::search(const State& state, Evaluator& evaluator) {
   set_root(state);
   while (!done()) step(evaluator);
   return result();
-}
-
-SearchResult Mcts::result() {
-  Impl& m = *impl_;
-  const Game& game = m.root_state->game();
-  const int num_actions = game.num_actions();
-  const int player = m.root_player();
-  const Node& root = m.root();
-  SearchResult r;
-  if (m.forced_action >= 0) {
-    r.action = m.forced_action;
-    r.forced = true;
-    r.full_search = false;
-    r.root_value = m.forced_value;
-    r.visits.assign(num_actions, 0);
-    r.policy_target.assign(num_actions, 0.0f);
-    r.policy_target[r.action] = 1;
-    return r;
-  }
-  r.full_search = m.full_search;
-  r.root_visits = root.visits;
-  r.root_value = root.visits > 0 ? static_cast<float>(Impl::q_for(root, player, 0)) : 0.0f;
-  r.visits.assign(num_actions, 0);
-  r.policy_target.assign(num_actions, 0.0f);
-  if (root.num_children == 0) {
-    // No search happened (zero playouts): fall back to the first legal move.
-    r.action = m.root_state->legal_actions().front();
-    r.policy_target[r.action] = 1;
-    return r;
-  }
-  int max_visits = 0;
-  int32_t most_visited = root.first_child;
-  for (int32_t c = root.first_child; c < root.first_child + root.num_children; ++c) {
-    const Node& child = m.nodes[c];
-    r.visits[child.action] = child.visits;
-    if (child.visits > max_visits ||
-        (child.visits == max_visits && child.prior > m.nodes[most_visited].prior)) {
-      max_visits = child.visits;
-      most_visited = c;
-    }
-  }
-  r.resign = config_.resign_threshold > -1 && r.root_value < config_.resign_threshold;
-
-  if (config_.gumbel && m.gumbel_ready) {
-    // Completed Q: visited children keep their Q; the others get the mixed value estimate.
-    double visited_prior = 0, weighted_q = 0;
-    int sum_visits = 0;
-    for (int32_t c = root.first_child; c < root.first_child + root.num_children; ++c) {
-      const Node& child = m.nodes[c];
-      if (child.visits == 0) continue;
-      sum_visits += child.visits;
-      visited_prior += child.prior;
-      weighted_q += child.prior * Impl::q_for(child, player, 0);
-    }
-    // The root's own first evaluation is its value_sum minus what came from children.
-    double raw_value = r.root_value;
-    double v_mix = visited_prior > 0
-                       ? (raw_value + sum_visits / visited_prior * weighted_q) / (1 + sum_visits)
-                       : raw_value;
-    std::vector<double> logits(root.num_children);
-    double max_logit = -std::numeric_limits<double>::infinity();
-    for (int32_t k = 0; k < root.num_children; ++k) {
-      const Node& child = m.nodes[root.first_child + k];
-      const double q = child.visits > 0 ? Impl::q_for(child, player, 0) : v_mix;
-      logits[k] = gumbel_logit(child.prior, q, max_visits);
-      max_logit = std::max(max_logit, logits[k]);
-    }
-    double total = 0;
-    for (double& l : logits) total += (l = std::exp(l - max_logit));
-    for (int32_t k = 0; k < root.num_children; ++k) {
-      r.policy_target[m.nodes[root.first_child + k].action] = static_cast<float>(logits[k] / total);
-    }
-    double best_score = -std::numeric_limits<double>::infinity();
-    for (int32_t c : m.candidates) {
-      const Node& child = m.nodes[root.first_child + c];
-      const double q = child.visits > 0 ? Impl::q_for(child, player, 0) : v_mix;
-      const double score = m.gumbel[c] + gumbel_logit(child.prior, q, max_visits);
-      if (score > best_score) {
-        best_score = score;
-        r.action = child.action;
-      }
-    }
-    return r;
-  }
-
-  std::vector<double> target(num_actions, 0.0);
-  for (int32_t c = root.first_child; c < root.first_child + root.num_children; ++c) {
-    target[m.nodes[c].action] = m.nodes[c].visits;
-  }
-  if (config_.forced_playouts) {
-    // Policy target pruning: take back forced visits that PUCT would not have given.
-    const Node& best = m.nodes[most_visited];
-    const double sqrt_total = std::sqrt(std::max(1, root.visits));
-    auto puct = [&](const Node& n, double visits) {
-      double q = n.visits > 0 ? Impl::q_for(n, player, 0) : 0;
-      return q + config_.c_puct * n.prior * sqrt_total / (1 + visits);
-    };
-    const double best_puct = puct(best, best.visits);
-    for (int32_t c = root.first_child; c < root.first_child + root.num_children; ++c) {
-      const Node& child = m.nodes[c];
-      if (c == most_visited || child.visits == 0) continue;
-      const double forced = std::sqrt(config_.forced_k * child.prior * root.visits);
-      double n = child.visits;
-      while (n > 0 && child.visits - n < forced && puct(child, n - 1) < best_puct) n -= 1;
-      target[child.action] = n <= 1 ? 0 : n;
-    }
-  }
-  double total = 0;
-  for (double t : target) total += t;
-  for (int a = 0; a < num_actions; ++a) {
-    r.policy_target[a] = total > 0 ? static_cast<float>(target[a] / total) : 0.0f;
-  }
-
-  const bool sample =
-      config_.temperature > 0 && m.root_state->move_number() < config_.temperature_moves;
-  r.action = m.nodes[most_visited].action;
-  if (sample) {
-    std::vector<double> weights(root.num_children);
-    double sum = 0;
-    for (int32_t k = 0; k < root.num_children; ++k) {
-      const Node& child = m.nodes[root.first_child + k];
-      weights[k] = child.visits > 0 ? std::pow(child.visits, 1.0 / config_.temperature) : 0;
-      sum += weights[k];
-    }
-    double x = m.rng.uniform() * sum;
-    for (int32_t k = 0; k < root.num_children; ++k) {
-      x -= weights[k];
-      if (x < 0 && weights[k] > 0) {
-        r.action = m.nodes[root.first_child + k].action;
-        break;
-      }
-    }
-  }
-  return r;
-}
-
-std::vector<RootMoveStats> Mcts::root_move_stats(int pv_length) const {
-  const Impl& m = *impl_;
-  std::vector<RootMoveStats> out;
-  if (m.nodes.empty() || !m.root_state) return out;
-  const Node& root = m.nodes[0];
-  const int player = m.root_player();
-  for (int32_t c = root.first_child; c < root.first_child + root.num_children; ++c) {
-    const Node& child = m.nodes[c];
-    if (child.visits == 0) continue;
-    RootMoveStats s;
-    s.action = child.action;
-    s.visits = child.visits;
-    s.prior = child.prior;
-    s.value = static_cast<float>(Impl::q_for(child, player, 0));
-    for (int32_t node = c; node >= 0 && static_cast<int>(s.pv.size()) < pv_length;) {
-      const Node& n = m.nodes[node];
-      s.pv.push_back(n.action);
-      int32_t next = -1;
-      int best = 0;
-      for (int32_t k = n.first_child; k >= 0 && k < n.first_child + n.num_children; ++k) {
-        if (m.nodes[k].visits > best) {
-          best = m.nodes[k].visits;
-          next = k;
-        }
-      }
-      node = next;
-    }
-    out.push_back(std::move(s));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const RootMoveStats& a, const RootMoveStats& b) {
-    return a.visits != b.visits ? a.visits > b.visits : a.prior > b.prior;
-  });
-  return out;
 }
 
 }  // namespace tenuki

@@ -15,6 +15,7 @@
 // Several leaves of one tree per batch are gathered with virtual loss. Not thread-safe: one
 // thread per tree (many trees per thread is the intended use).
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "agents/eval/evaluator.h"
@@ -86,6 +87,10 @@ class Mcts {
   // with a principal variation of at most pv_length moves. Empty before the root is expanded.
   // Read-only: may be called between backup() and the next gather(), and after result().
   std::vector<RootMoveStats> root_move_stats(int pv_length) const;
+  // The evaluator's policy at the root as this search sees it before root noise (the pass rule's
+  // blocked pass left out, the rest renormalised): (action, probability) pairs in increasing
+  // action order. Empty before the root is expanded and at a decided root (no search).
+  std::vector<std::pair<Action, float>> root_policy() const;
 
  private:
   // Gumbel MuZero's completed-Q logit of a root child: log prior + sigma(q), with

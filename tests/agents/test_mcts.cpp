@@ -362,6 +362,50 @@ TEST_CASE("mcts: fast searches explore only with fast_exploration", "[mcts]") {
   CHECK(mcts.search(*s, *evaluator).full_search);
 }
 
+TEST_CASE("mcts: root_policy is the evaluator's policy before root noise", "[mcts]") {
+  auto s = make_game("go(size=5)")->new_initial_state();
+  auto evaluator = make_hash_random_evaluator(9);
+  auto batch = evaluator->new_batch();
+  batch->add(*s);
+  batch->compute();
+  const float* raw = batch->policy(0);
+  SearchConfig c;
+  c.playouts = 64;
+  c.root_noise = true;
+  Mcts mcts(c);
+  CHECK(mcts.root_policy().empty());  // no root yet
+  mcts.search(*s, *evaluator);
+  const auto policy = mcts.root_policy();
+  REQUIRE(policy.size() >= 2);
+  // The pass rule leaves the pass out at the empty board; the rest keep the raw proportions.
+  const Action pass = s->game().pass_action();
+  double kept = 0, total = 0;
+  for (const auto& [a, p] : policy) {
+    CHECK(a != pass);
+    kept += raw[a];
+    total += p;
+  }
+  CHECK(total == Approx(1.0).epsilon(1e-5));
+  for (size_t k = 0; k < policy.size(); ++k) {
+    if (k > 0) CHECK(policy[k].first > policy[k - 1].first);
+    CHECK(policy[k].second == Approx(raw[policy[k].first] / kept).epsilon(1e-4));
+  }
+  // The search itself saw the noisy priors.
+  bool noisy = false;
+  for (const RootMoveStats& m : mcts.root_move_stats(1)) {
+    for (const auto& [a, p] : policy) {
+      if (a == m.action && std::abs(m.prior - p) > 1e-3) noisy = true;
+    }
+  }
+  CHECK(noisy);
+  // A decided root has no search, so no policy.
+  auto one_move =
+      find_position("tictactoe", [](State& p) { return p.legal_actions().size() == 1; });
+  REQUIRE(one_move);
+  CHECK(mcts.search(*one_move, *evaluator).forced);
+  CHECK(mcts.root_policy().empty());
+}
+
 TEST_CASE("mcts: forced playouts fill the batch like PUCT does", "[mcts]") {
   // Leaves gathered per batch over a 400-playout search on the empty 9x9 board (no terminal
   // leaves): a forced child whose leaf is already pending must not end the gather.
