@@ -13,6 +13,7 @@
 #include "selfplay/rate_controller.h"
 #include "selfplay/replay_buffer.h"
 #include "selfplay/selfplay_worker.h"
+#include "tests/selfplay/worker_test_helpers.h"
 
 using namespace tenuki;
 using Catch::Matchers::Contains;
@@ -38,17 +39,7 @@ std::vector<SelfPlayRecord> play(double branch_games, int count, Evaluator& eval
   options.games = 4;
   options.branch_games = branch_games;
   options.id_prefix = "g";
-  RateController rate(1.0, 0, 1);
-  rate.set_unlimited(true);
-  std::vector<SelfPlayRecord> records;
-  std::atomic<bool> stop{false};
-  SelfPlayWorker worker(game, search, options, evaluator, rate, [&](SelfPlayRecord&& r) {
-    if (static_cast<int>(records.size()) < count) records.push_back(std::move(r));
-    if (static_cast<int>(records.size()) >= count) stop = true;
-  });
-  worker.resume_games(std::move(resume));
-  worker.run(stop);
-  return records;
+  return test::play_worker_games(game, search, options, evaluator, count, std::move(resume));
 }
 
 bool starts_with(const std::vector<Action>& moves, const std::vector<Action>& prefix) {

@@ -11,6 +11,7 @@
 #include "selfplay/rate_controller.h"
 #include "selfplay/resign_rule.h"
 #include "selfplay/selfplay_worker.h"
+#include "tests/selfplay/worker_test_helpers.h"
 
 using namespace tenuki;
 
@@ -56,17 +57,7 @@ std::vector<SelfPlayRecord> play(const ResignRule& rule, int count,
   options.games = 4;
   options.resign = rule;
   PlayerZeroWinsEvaluator evaluator(game->num_actions());
-  RateController rate(1.0, 0, 1);
-  rate.set_unlimited(true);
-  std::vector<SelfPlayRecord> records;
-  std::atomic<bool> stop{false};
-  SelfPlayWorker worker(game, search, options, evaluator, rate, [&](SelfPlayRecord&& r) {
-    if (static_cast<int>(records.size()) < count) records.push_back(std::move(r));
-    if (static_cast<int>(records.size()) >= count) stop = true;
-  });
-  worker.resume_games(std::move(resume));
-  worker.run(stop);
-  return records;
+  return test::play_worker_games(game, search, options, evaluator, count, std::move(resume));
 }
 
 }  // namespace
