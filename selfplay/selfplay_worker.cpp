@@ -146,12 +146,12 @@ bool SelfPlayWorker::play_move(Slot& slot) {
     slot.branch_pending = false;
     r.full_search = false;
     const auto policy = slot.tree->root_policy();
-    double total = 0;
-    for (const auto& [a, p] : policy) total += p;
-    double x = rng_.uniform() * total;
-    for (const auto& [a, p] : policy) {
-      action = a;
-      if ((x -= p) < 0) break;
+    if (!policy.empty()) {
+      std::vector<double> weights;
+      weights.reserve(policy.size());
+      for (const auto& [a, p] : policy) weights.push_back(p);
+      const int k = draw_weighted(rng_, weights);
+      action = (k >= 0 ? policy[k] : policy.back()).first;
     }
   } else {
     for (int a = 0; a < static_cast<int>(r.policy_target.size()); ++a) {

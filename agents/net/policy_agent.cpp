@@ -34,19 +34,13 @@ Action PolicyAgent::select_action(const State& state) {
   if (temperature_ <= 0) return best;
   // Sample from p^(1/T), computed relative to the best move to stay finite for small T.
   std::vector<double> weights(legal.size());
-  double total = 0;
   const double log_best = std::log(std::max(p[best], 1e-30f));
   for (size_t k = 0; k < legal.size(); ++k) {
     const double lp = std::log(std::max(p[legal[k]], 1e-30f));
     weights[k] = std::exp((lp - log_best) / temperature_);
-    total += weights[k];
   }
-  double x = rng_.uniform() * total;
-  for (size_t k = 0; k < legal.size(); ++k) {
-    x -= weights[k];
-    if (x < 0) return legal[k];
-  }
-  return best;
+  const int k = draw_weighted(rng_, weights);
+  return k >= 0 ? legal[k] : best;
 }
 
 std::unique_ptr<Agent> make_policy_agent(const Spec& spec, const Game& game, uint64_t seed,

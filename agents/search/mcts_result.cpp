@@ -127,20 +127,12 @@ SearchResult Mcts::result() {
   r.action = m.nodes[most_visited].action;
   if (sample) {
     std::vector<double> weights(root.num_children);
-    double sum = 0;
     for (int32_t k = 0; k < root.num_children; ++k) {
       const Node& child = m.nodes[root.first_child + k];
       weights[k] = child.visits > 0 ? std::pow(child.visits, 1.0 / config_.temperature) : 0;
-      sum += weights[k];
     }
-    double x = m.rng.uniform() * sum;
-    for (int32_t k = 0; k < root.num_children; ++k) {
-      x -= weights[k];
-      if (x < 0 && weights[k] > 0) {
-        r.action = m.nodes[root.first_child + k].action;
-        break;
-      }
-    }
+    const int k = draw_weighted(m.rng, weights);
+    if (k >= 0) r.action = m.nodes[root.first_child + k].action;
   }
   return r;
 }

@@ -3,6 +3,7 @@
 // Not thread-safe: give each thread its own instance.
 #include <cstdint>
 #include <limits>
+#include <span>
 
 namespace tenuki {
 
@@ -43,5 +44,19 @@ class Rng {
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// Draws index k with probability weights[k] / sum(weights), using one rng.uniform(). Weights must
+// be >= 0. Returns -1 when they sum to zero or rounding runs past the last one: each caller keeps
+// its own fallback (its best move, say).
+inline int draw_weighted(Rng& rng, std::span<const double> weights) {
+  double total = 0;
+  for (double w : weights) total += w;
+  double x = rng.uniform() * total;
+  for (size_t k = 0; k < weights.size(); ++k) {
+    x -= weights[k];
+    if (x < 0) return static_cast<int>(k);
+  }
+  return -1;
+}
 
 }  // namespace tenuki

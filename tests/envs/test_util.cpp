@@ -5,7 +5,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include "envs/util/random.h"
 #include "envs/util/remove_tree.h"
 #include "envs/util/text.h"
 #include "tests/support/test_files.h"
@@ -47,4 +49,23 @@ TEST_CASE("text helpers: CSV fields, fixed decimals, durations", "[util]") {
   CHECK(format_duration(3900) == "1h05m");
   CHECK(format_duration(-1) == "?");
   CHECK(format_duration(NAN) == "?");
+}
+
+TEST_CASE("draw_weighted draws in proportion to the weights, -1 when they sum to zero", "[util]") {
+  Rng rng(7);
+  const std::vector<double> weights = {0.0, 1.0, 0.0, 3.0};
+  std::vector<int> counts(weights.size(), 0);
+  const int draws = 40000;
+  for (int i = 0; i < draws; ++i) {
+    const int k = draw_weighted(rng, weights);
+    REQUIRE(k >= 0);
+    ++counts[k];
+  }
+  CHECK(counts[0] == 0);
+  CHECK(counts[2] == 0);
+  // Binomial standard deviation at p = 1/4 is ~87 draws: allow 5 of them.
+  CHECK(std::abs(counts[1] - draws / 4) < 435);
+  CHECK(draw_weighted(rng, std::vector<double>{0.0, 0.0}) == -1);
+  CHECK(draw_weighted(rng, std::vector<double>{}) == -1);
+  CHECK(draw_weighted(rng, std::vector<double>{2.5}) == 0);
 }
