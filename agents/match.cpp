@@ -15,6 +15,7 @@ bool play_one(const Game& game, const std::array<Agent*, 2>& agents, int index,
               PlayedGame* played) {
   played->index = index;
   played->first_agent = index % 2;
+  played->opening = opening;
   for (Agent* agent : agents) agent->new_game(game);
   const std::array<Agent*, 2> seats = {agents[played->first_agent],
                                        agents[1 - played->first_agent]};

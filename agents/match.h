@@ -54,6 +54,7 @@ struct PlayedGame {
   int index = 0;
   // agent index (0 or 1) that played as player 0 (the first player)
   int first_agent = 0;
+  std::vector<Action> opening;  // the random opening plies played before the agents moved
   std::unique_ptr<State> final_state;
   bool resigned = false;  // the player to move in final_state resigned
   // Score for each agent (not player): +1 win, 0 draw, -1 loss.

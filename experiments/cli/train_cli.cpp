@@ -76,18 +76,31 @@ struct EvaluationGames {
   int scored_games = 0;
   double area_margin_sum = 0;
   std::string sgf;  // the games as SGF (Go only, when the run writes SGF), one after the other
+  // One JSON line per game (every game): its index, the net's player, the opening plies, the
+  // net's result (+1, 0, -1), whether it was resigned, its length and, when scored, its margin.
+  // Games of two runs with the same opening and colours pair up (bench/ablation.sh).
+  std::string jsonl;
 };
 
 void add_evaluation_game(const Game& game, const PlayedGame& played, const std::string& opponent,
                          bool write_sgf, EvaluationGames* out) {
   const State& end = *played.final_state;
   const int net_player = played.first_agent == 0 ? 0 : 1;
+  nlohmann::json line = {{"game", played.index},
+                         {"net_player", net_player},
+                         {"opening", nlohmann::json::array()},
+                         {"result", static_cast<int>(played.agent_returns[0])},
+                         {"resigned", played.resigned},
+                         {"moves", end.move_number()}};
+  for (Action a : played.opening) line["opening"].push_back(game.action_to_string(a));
   if (game.traits().scores_ownership && end.is_terminal() && !played.resigned) {
     int margin = 0;
     for (int owner : end.scoring_owners()) margin += owner == net_player ? 1 : owner >= 0 ? -1 : 0;
     ++out->scored_games;
     out->area_margin_sum += margin;
+    line["area_margin"] = margin;
   }
+  out->jsonl += line.dump() + "\n";
   const auto* go_state = dynamic_cast<const go::GoState*>(&end);
   if (!write_sgf || go_state == nullptr) return;
   go::SgfWriteOptions names;
@@ -100,12 +113,12 @@ void add_evaluation_game(const Game& game, const PlayedGame& played, const std::
 // One evaluation round: `snapshot` (the net at training step `step`) plays
 // config.evaluation.games against each reference agent, with its own seed per round and
 // opponent. Runs on the training loop's evaluation thread; `stop` ends it between moves. One
-// result object per opponent; with config.selfplay.sgf, a Go run also keeps the games in
-// `sgf_folder`/step_<step>_opponent_<k>.sgf.
+// result object per opponent. Its games are kept in `games_folder`/step_<step>_opponent_<k>.jsonl
+// (one line per game), and, with config.selfplay.sgf in a Go run, as SGF in the same name .sgf.
 std::vector<nlohmann::json> evaluate_against_references(
     const TrainConfig& config, const std::shared_ptr<const Game>& game,
     const std::shared_ptr<PolicyValueNet>& snapshot, uint64_t round, int64_t step,
-    const std::string& sgf_folder, const std::atomic<bool>& stop) {
+    const std::string& games_folder, const std::atomic<bool>& stop) {
   std::vector<nlohmann::json> results;
   std::shared_ptr<Evaluator> net_evaluator = make_torch_evaluator(snapshot);
   for (size_t k = 0; k < config.evaluation.agents.size() && !stop.load(); ++k) {
@@ -134,8 +147,11 @@ std::vector<nlohmann::json> evaluate_against_references(
     };
     MatchSummary m;
     try {
+      // The openings depend on the run's seed and the opponent only, so that the games of
+      // every evaluation, and of runs with the same seed, pair up.
+      const uint64_t opening_seed = config.seed * 7777 + k;
       m = play_match(*game, {me.get(), opponent.get()}, config.evaluation.games, on_game, &stop,
-                     MatchOpenings{config.evaluation.opening_plies, seed}, restart);
+                     MatchOpenings{config.evaluation.opening_plies, opening_seed}, restart);
     } catch (const std::exception& e) {
       results.push_back({{"opponent", spec}, {"error", e.what()}});
       continue;
@@ -157,15 +173,14 @@ std::vector<nlohmann::json> evaluate_against_references(
       r["scored_games"] = games.scored_games;
       r["mean_area_margin"] = round_to(games.area_margin_sum / games.scored_games, 1e2);
     }
-    if (!games.sgf.empty()) {
-      char name[64];
-      std::snprintf(name, sizeof(name), "/step_%08" PRId64 "_opponent_%zu.sgf", step, k);
-      try {
-        std::filesystem::create_directories(sgf_folder);
-        go::write_sgf_file(sgf_folder + name, games.sgf);
-      } catch (const std::exception& e) {  // the result still counts
-        r["sgf_error"] = e.what();
-      }
+    char stem[64];
+    std::snprintf(stem, sizeof(stem), "/step_%08" PRId64 "_opponent_%zu", step, k);
+    try {  // a failure to keep the games loses them, not the result
+      std::filesystem::create_directories(games_folder);
+      write_file_atomically(games_folder + stem + ".jsonl", games.jsonl);
+      if (!games.sgf.empty()) go::write_sgf_file(games_folder + stem + ".sgf", games.sgf);
+    } catch (const std::exception& e) {
+      r["games_error"] = e.what();
     }
     results.push_back(r);
   }
@@ -425,16 +440,17 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   loop.set_raw_throughput(raw, nominal);
   loop.set_lineage(parent, derivation);
   uint64_t eval_round = 0;
-  const std::string eval_sgf_folder = dir.file("evaluations/games");
+  const std::string eval_games_folder = dir.file("evaluations/games");
   loop.set_evaluation([&](const PolicyValueNet& net, int64_t step) -> EvaluationJob {
     if (config.evaluation.agents.empty()) return {};
     // The job owns a snapshot of the weights; it runs on the loop's evaluation thread.
     std::shared_ptr<PolicyValueNet> snapshot = clone_net(net, infer_options);
     const uint64_t round = ++eval_round;
-    return [&config, game, snapshot, round, step, eval_sgf_folder](const std::atomic<bool>& stop) {
-      return evaluate_against_references(config, game, snapshot, round, step, eval_sgf_folder,
-                                         stop);
-    };
+    return
+        [&config, game, snapshot, round, step, eval_games_folder](const std::atomic<bool>& stop) {
+          return evaluate_against_references(config, game, snapshot, round, step, eval_games_folder,
+                                             stop);
+        };
   });
 
   state = loop.run(state, g_stop_requested, selfplay_only);

@@ -254,7 +254,7 @@ TEST_CASE("SIGINT stops tenuki train in seconds, mid-evaluation too, and the nex
   auto saved_snapshots = [&] {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(run + "/evaluations")) {
-      // (evaluations/games/ holds the evaluated games as SGF.)
+      // (evaluations/games/ holds the evaluated games.)
       if (entry.path().extension() == ".ckpt") names.push_back(entry.path().filename().string());
     }
     std::sort(names.begin(), names.end());

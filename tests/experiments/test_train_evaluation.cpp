@@ -30,9 +30,18 @@ std::vector<std::string> split_records(const std::string& text) {
   return records;
 }
 
+// The games of an evaluation against the first opponent, one JSON line each.
+std::vector<nlohmann::json> evaluation_games(const std::string& run, int64_t step) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "/step_%08lld_opponent_0.jsonl", static_cast<long long>(step));
+  const std::string file = run + "/evaluations/games" + name;
+  REQUIRE(fs::exists(file));
+  return read_jsonl(file);
+}
+
 }  // namespace
 
-TEST_CASE("train evaluations of Go report the area margin and keep the games as SGF",
+TEST_CASE("train evaluations of Go report the area margin and keep the games as SGF and JSON",
           "[selfplay][threads]") {
   TempDir dir;
   const std::string config = dir.path + "/go5.json";
@@ -47,6 +56,7 @@ TEST_CASE("train evaluations of Go report the area margin and keep the games as 
   REQUIRE(run_train({config, "--out", run}, &output) == 0);
   INFO(output);
   int evaluations = 0;
+  std::vector<nlohmann::json> first_openings;
   for (const auto& line : read_jsonl(run + "/metrics.jsonl")) {
     if (line["type"] != "eval") continue;
     ++evaluations;
@@ -54,6 +64,34 @@ TEST_CASE("train evaluations of Go report the area margin and keep the games as 
     // Neither side resigns: every game ends by the rules and counts for the margin.
     REQUIRE(line["eval_games"] == 4);
     REQUIRE(line["scored_games"] == 4);
+    // The games as JSON lines: the net's results are the metrics line's tally, its margins sum
+    // to the mean, the two games of a pair share their opening with colours swapped, and every
+    // evaluation plays the same openings (they pair up across evaluations).
+    const std::vector<nlohmann::json> games = evaluation_games(run, step);
+    REQUIRE(games.size() == 4);
+    int wins = 0, draws = 0, losses = 0;
+    double margin_sum = 0;
+    std::vector<nlohmann::json> openings;
+    for (size_t i = 0; i < games.size(); ++i) {
+      const nlohmann::json& g = games[i];
+      CHECK(g["game"] == i);
+      CHECK(g["net_player"] == i % 2);
+      CHECK(g["opening"].size() == 1);
+      CHECK(g["resigned"] == false);
+      CHECK(g["moves"].get<int>() > 1);
+      const int result = g["result"];
+      (result > 0 ? wins : result < 0 ? losses : draws)++;
+      margin_sum += g["area_margin"].get<int>();
+      openings.push_back(g["opening"]);
+    }
+    CHECK(openings[0] == openings[1]);
+    CHECK(openings[2] == openings[3]);
+    if (first_openings.empty()) first_openings = openings;
+    CHECK(openings == first_openings);
+    CHECK(line["wins"] == wins);
+    CHECK(line["draws"] == draws);
+    CHECK(line["losses"] == losses);
+    CHECK(line["mean_area_margin"].get<double>() == Approx(margin_sum / 4).margin(0.006));
     char name[64];
     std::snprintf(name, sizeof(name), "/step_%08lld_opponent_0.sgf", static_cast<long long>(step));
     const std::string file = run + "/evaluations/games" + name;
@@ -79,7 +117,7 @@ TEST_CASE("train evaluations of Go report the area margin and keep the games as 
   CHECK(evaluations == 2);  // steps 0 and 4
 }
 
-TEST_CASE("train evaluations of a game not scored by area have no margin and no SGF",
+TEST_CASE("train evaluations of a game not scored by area keep JSON games, no margin, no SGF",
           "[selfplay][threads]") {
   TempDir dir;
   const std::string config = dir.path + "/c4.json";
@@ -100,7 +138,15 @@ TEST_CASE("train evaluations of a game not scored by area have no margin and no 
     CHECK(line["eval_games"] == 2);
     CHECK_FALSE(line.contains("scored_games"));
     CHECK_FALSE(line.contains("mean_area_margin"));
+    const std::vector<nlohmann::json> games = evaluation_games(run, line["step"]);
+    REQUIRE(games.size() == 2);
+    for (const nlohmann::json& g : games) {
+      CHECK(g["opening"].empty());
+      CHECK_FALSE(g.contains("area_margin"));
+    }
   }
   CHECK(evaluations >= 1);
-  CHECK_FALSE(fs::exists(run + "/evaluations/games"));
+  for (const auto& entry : fs::directory_iterator(run + "/evaluations/games")) {
+    CHECK(entry.path().extension() == ".jsonl");
+  }
 }
