@@ -7,7 +7,9 @@
 #include "envs/games/go/go_game.h"
 #include "envs/games/go/sgf.h"
 #include "envs/spec.h"
+#include "tests/envs/go_test_helpers.h"
 
+using namespace tenuki::test;
 using tenuki::Action;
 using tenuki::Rng;
 using tenuki::Spec;
@@ -19,10 +21,6 @@ using tenuki::go::SgfError;
 using tenuki::go::write_sgf;
 
 namespace {
-
-std::shared_ptr<const GoGame> make_go(const std::string& options) {
-  return GoGame::from_spec(Spec::parse("go(" + options + ")"), false);
-}
 
 // Expects parse (and replay) of `text` to fail at the given line and column.
 void expect_error(const std::string& text, int line, int column, const std::string& fragment) {
