@@ -111,10 +111,11 @@ void add_evaluation_game(const Game& game, const PlayedGame& played, const std::
 }
 
 // One evaluation round: `snapshot` (the net at training step `step`) plays
-// config.evaluation.games against each reference agent, with its own seed per round and
-// opponent. Runs on the training loop's evaluation thread; `stop` ends it between moves. One
-// result object per opponent. Its games are kept in `games_folder`/step_<step>_opponent_<k>.jsonl
-// (one line per game), and, with config.selfplay.sgf in a Go run, as SGF in the same name .sgf.
+// config.evaluation.games against each reference agent, the agents seeded per round and
+// opponent, the openings per opponent only. Runs on the training loop's evaluation thread; `stop`
+// ends it between moves. One result object per opponent. Its games are kept in
+// `games_folder`/step_<step>_opponent_<k>.jsonl (one line per game), and, with config.selfplay.sgf
+// in a Go run, as SGF in the same name .sgf.
 std::vector<nlohmann::json> evaluate_against_references(
     const TrainConfig& config, const std::shared_ptr<const Game>& game,
     const std::shared_ptr<PolicyValueNet>& snapshot, uint64_t round, int64_t step,
