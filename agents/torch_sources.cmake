@@ -22,6 +22,7 @@ if(TENUKI_WITH_TORCH)
     ${PROJECT_SOURCE_DIR}/experiments/cli/learner_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/selfplay_cli.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/train_cli.cpp
+    ${PROJECT_SOURCE_DIR}/experiments/cli/train_curriculum.cpp
     ${PROJECT_SOURCE_DIR}/experiments/cli/transfer_cli.cpp
   )
 else()

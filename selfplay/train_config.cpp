@@ -33,6 +33,42 @@ void check_spec(const std::string& key, const std::string& spec) {
   }
 }
 
+// The "curriculum" array: each stage's shape and keys (its sections are checked by
+// curriculum_stage_config).
+void read_curriculum(const nlohmann::json& stages, TrainConfig* c) {
+  if (!stages.is_array()) {
+    ObjectReader::fail("curriculum",
+                       "must be an array of stages {\"game\": ..., \"minutes\": ..., "
+                       "sections to change}, got " +
+                           stages.dump());
+  }
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const std::string name = "curriculum[" + std::to_string(k) + "]";
+    const nlohmann::json& stage = stages[k];
+    if (!stage.is_object()) ObjectReader::fail(name, "must be a JSON object, got " + stage.dump());
+    if (!stage.contains("game")) ObjectReader::fail(name + ".game", "is required (a game spec)");
+    if (!stage.contains("minutes")) {
+      ObjectReader::fail(name + ".minutes", "is required (the stage's training time)");
+    }
+    const nlohmann::json& minutes = stage.at("minutes");
+    if (!minutes.is_number() || !(minutes.get<double>() > 0) || minutes.get<double>() > 1e9) {
+      ObjectReader::fail(name + ".minutes", "must be a number in (0, 1e9], got " + minutes.dump());
+    }
+    for (const char* key : {"network", "transfer", "budget", "curriculum"}) {
+      if (stage.contains(key)) {
+        ObjectReader::fail(name + "." + key,
+                           "cannot be set in a stage (the net carries over from stage to stage, "
+                           "and the stage's budget is its minutes)");
+      }
+    }
+    CurriculumStage s;
+    s.minutes = minutes.get<double>();
+    s.overrides = stage;
+    s.overrides.erase("minutes");
+    c->curriculum.push_back(std::move(s));
+  }
+}
+
 SearchConfig default_eval_search() {
   SearchConfig s;
   s.playouts = 32;
@@ -196,11 +232,20 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
       ObjectReader::fail("transfer", "and training.init_checkpoint exclude each other; use one");
     }
   }
+  if (root.has("curriculum")) read_curriculum(root.at("curriculum"), &c);
   root.finish();
   // Without "network", the architecture comes from init_checkpoint or transfer.from, else the
   // defaults.
   if (c.loop.init_checkpoint.empty() && !c.transfer.given() && !c.network_given) {
     c.network_given = true;
+  }
+  if (!c.curriculum.empty()) {
+    if (c.transfer.given() || !c.loop.init_checkpoint.empty()) {
+      ObjectReader::fail("curriculum",
+                         "starts from a random net: it excludes transfer and "
+                         "training.init_checkpoint");
+    }
+    for (size_t k = 0; k < c.curriculum.size(); ++k) curriculum_stage_config(c, k);
   }
   return c;
 }
@@ -272,6 +317,14 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                  {"evaluations", c.budget.evaluations},
                  {"milestone_unit", budget_unit_name(c.budget.milestone_unit)},
                  {"milestone_every", c.budget.milestone_every}};
+  if (!c.curriculum.empty()) {
+    j["curriculum"] = nlohmann::json::array();
+    for (const auto& stage : c.curriculum) {
+      nlohmann::json s = stage.overrides;
+      s["minutes"] = stage.minutes;
+      j["curriculum"].push_back(s);
+    }
+  }
   if (c.transfer.given()) {
     j["transfer"] = {{"from", c.transfer.from},
                      {"plan", c.transfer.plan},
@@ -280,6 +333,28 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
                      {"search", c.transfer.search}};
   }
   return j;
+}
+
+TrainConfig curriculum_stage_config(const TrainConfig& config, size_t k) {
+  nlohmann::json j = train_config_to_json(config);
+  for (const char* key : {"curriculum", "budget", "transfer"}) j.erase(key);
+  j.merge_patch(config.curriculum.at(k).overrides);
+  double until = 0;
+  for (size_t i = 0; i <= k; ++i) until += config.curriculum[i].minutes;
+  j["budget"] = {{"minutes", until}};
+  try {
+    return train_config_from_json(j);
+  } catch (const ConfigError& e) {
+    const std::string prefix = "config: ", what = e.what();
+    const std::string rest = what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what;
+    throw ConfigError(prefix + "curriculum[" + std::to_string(k) + "]: " + rest);
+  }
+}
+
+double curriculum_minutes(const TrainConfig& config) {
+  double total = 0;
+  for (const auto& stage : config.curriculum) total += stage.minutes;
+  return total;
 }
 
 double BudgetConfig::limit(BudgetUnit unit) const {

@@ -13,7 +13,8 @@
 //    "replay": {"window": 20000, "min_positions": 1000, "augment": true},
 //    "training": {"batch_size": 128, "optimizer": "sgd", "lr": 0.02, "train_ratio": 4},
 //    "evaluation": {"every_steps": 500, "games": 20, "agents": ["random"]},
-//    "budget": {"games": 0, "steps": 2000, "minutes": 0}}
+//    "budget": {"games": 0, "steps": 2000, "minutes": 0},
+//    "curriculum": [{"game": "go(size=7,komi=9)", "minutes": 20, "search": {"playouts": 64}}]}
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -154,6 +155,20 @@ struct TransferConfig {
   bool given() const { return !from.empty(); }
 };
 
+// One stage of a curriculum (the config's "curriculum" array): the same net trained by self-play
+// on another game, or with other settings, before the run's own game. A stage is the run's config
+// with the stage's sections merged in (a JSON merge patch, RFC 7386: objects merge, arrays and
+// values replace, null removes a key) and a budget of `minutes`; "game" and "minutes" are
+// required, "network", "transfer", "budget" and "curriculum" cannot be given. The first stage
+// starts from a random net, each later stage and then the run's own game from the previous one's
+// final net (a fine-tune transfer with the target's search), each with a fresh replay buffer and
+// optimiser. Run time counts from the first stage: the run's budget.minutes, its timed
+// evaluations and its metrics' wall times include the stages' minutes.
+struct CurriculumStage {
+  double minutes = 0;        // training time of the stage, > 0
+  nlohmann::json overrides;  // the stage's sections (an object with "game"), as given
+};
+
 struct TrainConfig {
   std::string game;  // game spec, e.g. "connect_four"
   uint64_t seed = 1;
@@ -168,6 +183,7 @@ struct TrainConfig {
   EvaluationConfig evaluation;
   BudgetConfig budget;
   TransferConfig transfer;
+  std::vector<CurriculumStage> curriculum;  // stages before the run's game, in order
 };
 
 // Parses and validates (ranges and the game spec's syntax are checked; the game itself is built by
@@ -175,6 +191,12 @@ struct TrainConfig {
 TrainConfig train_config_from_json(const nlohmann::json& j);
 // Every field, so that train_config_from_json(train_config_to_json(c)) == c.
 nlohmann::json train_config_to_json(const TrainConfig& config);
+// The full config of curriculum stage `k` (0-based): `config` without its curriculum, budget and
+// transfer, the stage's overrides merged in, budget.minutes = the minutes of stages 0..k together
+// (run time counts from the first stage). Throws ConfigError naming "curriculum[k]".
+TrainConfig curriculum_stage_config(const TrainConfig& config, size_t k);
+// Minutes of all curriculum stages together.
+double curriculum_minutes(const TrainConfig& config);
 // Reads a file; throws ConfigError naming the file for unreadable files or bad JSON.
 TrainConfig read_train_config(const std::string& path);
 

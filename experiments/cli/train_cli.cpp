@@ -17,6 +17,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "agents/agent.h"
 #include "agents/match.h"
@@ -188,6 +189,12 @@ std::vector<nlohmann::json> evaluate_against_references(
   return results;
 }
 
+std::string minutes_text(double minutes) {
+  std::ostringstream text;
+  text << minutes;
+  return text.str();
+}
+
 }  // namespace
 
 MasterAndTrainer make_master_and_trainer(const TrainConfig& config) {
@@ -225,8 +232,7 @@ void refill_replay_buffer(const RunDirectory& dir, const IngestMarks& ingested, 
 }
 
 TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bool selfplay_only) {
-  TrainSetup setup;
-  TrainConfig& config = setup.config;
+  TrainConfig config;
   try {
     config = read_train_config(args.positional()[0]);
   } catch (const ConfigError& e) {
@@ -243,7 +249,21 @@ TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bo
   if (selfplay_only) {
     config.budget = BudgetConfig{};
     config.budget.minutes = args.get_double("selfplay-bench", 10, 0.1, 1e6) / 60.0;
+    config.curriculum.clear();  // the bench measures the run's own game
   }
+  const double stage_minutes = curriculum_minutes(config);
+  if (stage_minutes > 0 && config.budget.minutes > 0 && stage_minutes >= config.budget.minutes) {
+    throw UsageError("config: curriculum: its stages take " + minutes_text(stage_minutes) +
+                     " of the budget's " + minutes_text(config.budget.minutes) +
+                     " minutes, leaving none for " + config.game);
+  }
+  return complete_train_setup(std::move(config), run_path);
+}
+
+TrainSetup complete_train_setup(TrainConfig read_config, const std::string& run_path) {
+  TrainSetup setup;
+  setup.config = std::move(read_config);
+  TrainConfig& config = setup.config;
   std::shared_ptr<const Game>& game = setup.game;
   try {
     game = make_game(config.game);
@@ -305,6 +325,22 @@ TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bo
   return setup;
 }
 
+void start_from_previous_stage(TrainSetup& setup, const std::string& checkpoint,
+                               double wall_seconds) {
+  TransferConfig& t = setup.config.transfer;
+  t = TransferConfig{};
+  t.from = checkpoint;
+  t.plan = "fine-tune";
+  t.search = "target";
+  try {
+    setup.transfer = transfer::resolve_training_transfer(setup.config);
+  } catch (const transfer::TransferError& e) {
+    throw UsageError("curriculum: starting " + setup.config.game + " from " + checkpoint + ": " +
+                     e.what());
+  }
+  setup.start_wall_seconds = wall_seconds;
+}
+
 int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.positional().size() != 1) {
     throw UsageError(
@@ -323,8 +359,21 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
     if (role != "learner")
       throw UsageError("--role: 'learner' is the only role (got '" + role + "')");
     if (selfplay_only) throw UsageError("--role learner and --selfplay-bench exclude each other");
+    if (!setup.config.curriculum.empty()) {
+      throw UsageError(
+          "--role learner: a curriculum trains in one process (run it without --role, or leave "
+          "the curriculum out of the config)");
+    }
     return train_as_learner(args, setup, out);
   }
+  // SIGINT/SIGTERM from here on stop the run cleanly (checkpoint and state written).
+  StopSignals signals;
+  if (!setup.config.curriculum.empty()) return train_with_curriculum(setup, run_path, out, err);
+  return run_training(setup, run_path, selfplay_only, out, err);
+}
+
+int run_training(TrainSetup& setup, const std::string& run_path, bool selfplay_only,
+                 std::ostream& out, std::ostream& err) {
   TrainConfig& config = setup.config;
   const std::shared_ptr<const Game>& game = setup.game;
   const std::optional<transfer::TrainingTransfer>& transfer_start = setup.transfer;
@@ -334,8 +383,6 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   // The inference device, and the dtypes to try there (an impossible dtype fails here).
   std::vector<NetDtype> dtypes;
   DeviceOptions infer_options = inference_device(config, &dtypes);
-  // SIGINT/SIGTERM from here on stop the run cleanly (checkpoint and state written).
-  StopSignals signals;
 
   // The master net and its trainer (checks frozen / lr-multiplier prefixes against the net).
   PolicyValueNet::set_threads(config.inference.threads);
@@ -356,6 +403,7 @@ int cmd_train(const Args& args, std::ostream& out, std::ostream& err) {
   RunState state;
   if (!selfplay_only && dir.has_state()) state = dir.read_state();
   const bool resuming = !state.latest_checkpoint.empty();
+  if (!resuming) state.wall_seconds = setup.start_wall_seconds;
 
   // 3. Networks: the float32 master (trained; built above) and the inference copy (served).
   std::string parent, derivation = "from scratch";

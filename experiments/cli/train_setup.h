@@ -26,12 +26,35 @@ struct TrainSetup {
   CheckpointMeta init_meta;                            // training.init_checkpoint's, when given
   nlohmann::json resolved;  // the config as written to RUN_DIR/config.json
   std::string config_path;  // RUN_DIR/config.json
+  // Run time already spent before this run (earlier curriculum stages), seconds: a fresh run's
+  // clock starts here, so its budget.minutes, timed evaluations and metrics count from the
+  // first stage.
+  double start_wall_seconds = 0;
 };
 
 // Reads the config and the budget flags, builds the game and the evaluation agents (so a bad
 // spec fails now), resolves a transfer start and an init checkpoint, and refuses a run folder
 // whose config differs in anything but the budget. Throws UsageError / SpecError.
 TrainSetup resolve_train_setup(const Args& args, const std::string& run_path, bool selfplay_only);
+// The same from a config already read (resolve_train_setup's second half; a curriculum stage's).
+TrainSetup complete_train_setup(TrainConfig config, const std::string& run_path);
+
+// Makes `setup` start from `checkpoint` (the previous curriculum stage's final net) by a
+// fine-tune transfer with its own search, its clock at `wall_seconds`. Throws UsageError.
+void start_from_previous_stage(TrainSetup& setup, const std::string& checkpoint,
+                               double wall_seconds);
+
+// Trains one run folder as `setup` says (the single-process `tenuki train`), stopping cleanly on
+// g_stop_requested. Returns the exit code.
+int run_training(TrainSetup& setup, const std::string& run_path, bool selfplay_only,
+                 std::ostream& out, std::ostream& err);
+
+// A config with a curriculum: each stage in RUN_DIR/stages/<k> (k from 1; a stage whose clock
+// reached its budget is not run again), then the run's own game in RUN_DIR, each started from the
+// previous one's final net (train_curriculum.cpp). A stop during a stage ends the command; the
+// same command resumes there.
+int train_with_curriculum(TrainSetup& setup, const std::string& run_path, std::ostream& out,
+                          std::ostream& err);
 
 // Refills `buffer` from the newest record chunks of `dir` that cover `window` positions: the
 // run's own and the actors' chunks ingested before (below `ingested`), oldest first by time.

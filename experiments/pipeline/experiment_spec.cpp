@@ -81,6 +81,9 @@ nlohmann::json training_config(const std::string& key, const nlohmann::json& val
     fail(key, e.what());
   }
   if (parsed.transfer.given()) fail(key, "must not have a transfer section (arms set it)");
+  if (!parsed.curriculum.empty()) {
+    fail(key, "must not have a curriculum (the arms are the starts an experiment compares)");
+  }
   try {
     *canonical_game = make_game(parsed.game)->spec();
   } catch (const SpecError& e) {

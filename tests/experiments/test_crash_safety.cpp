@@ -23,6 +23,7 @@
 #include "tests/support/test_files.h"
 
 using namespace tenuki;
+using Catch::Matchers::Contains;
 using tenuki::test::read_json;
 using tenuki::test::tiny_train_config;
 namespace fs = std::filesystem;
@@ -301,5 +302,85 @@ TEST_CASE("SIGINT stops tenuki train in seconds, mid-evaluation too, and the nex
   CHECK(eval_lines.count(eval_step) == 1);
   for (const auto& [step, lines] : eval_lines) CHECK(lines == 1);  // each snapshot once
   CHECK(saved_snapshots().empty());
+  remove_tree(dir);
+}
+
+TEST_CASE(
+    "a curriculum stopped by SIGINT in its first stage resumes there, and its net carries "
+    "over stage by stage",
+    "[crash][curriculum]") {
+  const std::string dir = temp_dir("curriculum");
+  const std::string config = dir + "/c4.json";
+  std::ofstream(config) << tiny_train_config(R"J({
+    "game": "connect_four", "seed": 5,
+    "training": {"progress_seconds": 0.5},
+    "budget": {"minutes": 0.15},
+    "curriculum": [{"game": "tictactoe", "minutes": 0.05, "search": {"playouts": 4}},
+                   {"game": "go(size=5,komi=0.5)", "minutes": 0.05}]
+  })J");
+  const std::string run = dir + "/run", stage1 = run + "/stages/1", stage2 = run + "/stages/2";
+  std::string log;
+  {
+    Subprocess child({TENUKI_BINARY, "train", config, "--out", run},
+                     SubprocessOptions{.stderr_mode = StderrMode::kDiscard});
+    REQUIRE(wait_for_line(child, "curriculum stage 1/2: tictactoe until minute 0.05", 120, &log));
+    REQUIRE(wait_for_line(child, "train tictactoe", 60, &log));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    interrupt_and_time(child, &log);
+    INFO(log);
+    REQUIRE(WIFEXITED(child.exit_status()));
+    CHECK(WEXITSTATUS(child.exit_status()) == 0);
+  }
+  const nlohmann::json stopped = read_json(stage1 + "/state.json");
+  CHECK(stopped.at("wall_seconds").get<double>() < 3.0);
+  CHECK(read_json(stage1 + "/config.json").at("search").at("playouts") == 4);
+  CHECK_FALSE(fs::exists(stage2));
+  CHECK_FALSE(fs::exists(run + "/state.json"));
+
+  // The same command: stage 1 resumes, stage 2 and connect_four start from the previous net.
+  std::string output;
+  REQUIRE(tenuki::test::run_train({config, "--out", run}, &output) == 0);
+  INFO(output);
+  CHECK(output.find("resuming at step " + std::to_string(stopped.at("step").get<int64_t>())) !=
+        std::string::npos);
+  CHECK(output.find("curriculum stage 2/2: go(size=5,komi=0.5) until minute 0.1") !=
+        std::string::npos);
+  const nlohmann::json first = read_json(stage1 + "/state.json");
+  const nlohmann::json second = read_json(stage2 + "/state.json");
+  const nlohmann::json main = read_json(run + "/state.json");
+  CHECK(first.at("wall_seconds").get<double>() >= 3.0);
+  CHECK(second.at("wall_seconds").get<double>() >= 6.0);
+  CHECK(main.at("wall_seconds").get<double>() >= 9.0);
+  auto derivation_of_first_checkpoint = [](const std::string& run_dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(run_dir + "/checkpoints")) {
+      names.push_back(e.path().string());
+    }
+    REQUIRE_FALSE(names.empty());
+    std::sort(names.begin(), names.end());
+    CheckpointMeta meta;
+    load_checkpoint(names.front(), {}, &meta);
+    return meta.derivation;
+  };
+  CHECK(derivation_of_first_checkpoint(stage1) == "from scratch");
+  CHECK(derivation_of_first_checkpoint(stage2).find("transfer from tictactoe") !=
+        std::string::npos);
+  CHECK(derivation_of_first_checkpoint(run).find("transfer from go(") != std::string::npos);
+  CHECK(fs::exists(run + "/transfer.json"));
+  // connect_four's clock started where stage 2's ended: its first metrics line is past it.
+  for (const auto& line : json_lines(run + "/metrics.jsonl", false)) {
+    if (line.value("type", "") != "train") continue;
+    CHECK(line.at("wall_s").get<double>() >= second.at("wall_seconds").get<double>());
+    break;
+  }
+
+  // A larger budget resumes connect_four alone; a budget within the stages is refused.
+  REQUIRE(tenuki::test::run_train({config, "--out", run, "--budget-minutes", "0.2"}, &output) == 0);
+  CHECK(output.find("curriculum stage") == std::string::npos);
+  CHECK(read_json(stage1 + "/state.json") == first);
+  CHECK(read_json(stage2 + "/state.json") == second);
+  CHECK(read_json(run + "/state.json").at("step").get<int64_t>() >= main.at("step").get<int64_t>());
+  CHECK_THROWS_WITH(tenuki::test::run_train({config, "--out", run, "--budget-minutes", "0.1"}),
+                    Contains("leaving none for connect_four"));
   remove_tree(dir);
 }

@@ -48,6 +48,11 @@ TEST_CASE("experiment specs with mistakes fail before any work, naming the probl
       {"initial checkpoint of a trained source",
        [](nlohmann::json& s) { s["source"]["initial_checkpoint"] = "x.ckpt"; },
        "source.initial_checkpoint: is only for a given \"checkpoint\""},
+      {"curriculum in a target's config",
+       [](nlohmann::json& s) {
+         s["targets"][0]["config"]["curriculum"] = {{{"game", "connect_four"}, {"minutes", 1}}};
+       },
+       "must not have a curriculum"},
       {"unknown pool agent", [](nlohmann::json& s) { s["targets"][0]["pool"][1] = "alphago"; },
        "pool[1]"},
   };

@@ -108,6 +108,81 @@ TEST_CASE("train config errors name the key", "[selfplay]") {
   CHECK_FALSE(fs::exists(dir.path + "/run"));
 }
 
+TEST_CASE("a curriculum stage is the run's config with the stage's sections merged in",
+          "[selfplay]") {
+  const nlohmann::json base = nlohmann::json::parse(R"J({
+    "game": "go(size=9,komi=7.5)", "seed": 4,
+    "network": {"blocks": 2, "channels": 16},
+    "search": {"playouts": 96, "temperature_moves": 10},
+    "replay": {"window": 100000, "min_positions": 4000},
+    "evaluation": {"every_minutes": 15, "games": 16, "agents": ["random", "mcts(playouts=100)"]},
+    "budget": {"minutes": 180}})J");
+  nlohmann::json j = base;
+  j["curriculum"] = nlohmann::json::parse(R"J([
+    {"game": "go(size=7,komi=9)", "minutes": 20, "search": {"playouts": 64},
+     "replay": {"window": 40000}, "evaluation": {"agents": []}},
+    {"game": "go(size=5)", "minutes": 5.5, "evaluation": {"games": null}}])J");
+  const TrainConfig c = train_config_from_json(j);
+  REQUIRE(c.curriculum.size() == 2);
+  CHECK(curriculum_minutes(c) == 25.5);
+  const TrainConfig first = curriculum_stage_config(c, 0);
+  CHECK(first.game == "go(size=7,komi=9)");
+  CHECK(first.search.playouts == 64);
+  CHECK(first.search.temperature_moves == 10);  // the run's, not a default
+  CHECK(first.replay.window == 40000);
+  CHECK(first.replay.min_positions == 4000);
+  CHECK(first.evaluation.agents.empty());  // arrays replace
+  CHECK(first.evaluation.every_minutes == 15);
+  CHECK(first.network == c.network);
+  CHECK(first.seed == 4);
+  CHECK(first.budget.minutes == 20);
+  CHECK(first.curriculum.empty());
+  const TrainConfig second = curriculum_stage_config(c, 1);
+  CHECK(second.game == "go(size=5)");
+  CHECK(second.search.playouts == 96);
+  CHECK(second.evaluation.games == EvaluationConfig{}.games);  // null: back to the default
+  CHECK(second.evaluation.agents.size() == 2);
+  CHECK(second.budget.minutes == 25.5);  // run time counts from the first stage
+  // The resolved config keeps the stages as given.
+  CHECK(train_config_to_json(train_config_from_json(train_config_to_json(c))) ==
+        train_config_to_json(c));
+  CHECK(train_config_to_json(c)["curriculum"][1]["minutes"] == 5.5);
+
+  auto error_of = [&](const std::string& stages) -> std::string {
+    nlohmann::json bad = base;
+    bad["curriculum"] = nlohmann::json::parse(stages);
+    try {
+      train_config_from_json(bad);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)", "minutes": 5, "search": {"playoutz": 3}}])J"),
+             Contains("curriculum[0]: search") && Contains("'playoutz'"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)", "minutes": 5},
+                          {"game": "go(size=7)", "minutes": 5, "replay": {"window": 0}}])J"),
+             Contains("curriculum[1]: replay.window"));
+  CHECK_THAT(error_of(R"J([{"minutes": 5}])J"), Contains("curriculum[0].game is required"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)"}])J"), Contains("curriculum[0].minutes"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)", "minutes": 0}])J"),
+             Contains("curriculum[0].minutes"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)", "minutes": "5"}])J"),
+             Contains("curriculum[0].minutes"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)", "minutes": 5, "network": {"blocks": 3}}])J"),
+             Contains("curriculum[0].network cannot be set"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7)", "minutes": 5, "budget": {"steps": 3}}])J"),
+             Contains("curriculum[0].budget"));
+  CHECK_THAT(error_of(R"J([{"game": "go(size=7", "minutes": 5}])J"),
+             Contains("curriculum[0]: game"));
+  CHECK_THAT(error_of(R"J({"game": "go(size=7)", "minutes": 5})J"), Contains("curriculum must be"));
+  CHECK_THAT(error_of(R"J(["go(size=7)"])J"), Contains("curriculum[0] must be a JSON object"));
+  nlohmann::json with_transfer = j;
+  with_transfer["transfer"] = {{"from", "x.ckpt"}};
+  CHECK_THROWS_WITH(train_config_from_json(with_transfer), Contains("excludes transfer"));
+  CHECK(error_of("[]") == "no error");
+}
+
 TEST_CASE("batching service merges concurrent requests into one forward", "[selfplay][threads]") {
   // One LibTorch thread: its own (uninstrumented) thread pool would only add noise under TSan.
   PolicyValueNet::set_threads(1);
