@@ -5,7 +5,8 @@
 # game length, the share of passes and the first player's win rate.
 #
 # Usage: bench/go_curve.sh [MINUTES=60] [RUN_DIR=runs/go7] [CONFIG=experiments/train/go7.json]
-# (experiments/train/go9.json for 9x9). The same command resumes a stopped run up to the new
+# (experiments/train/go9.json for 9x9: 20 minutes of 7x7 first, its curriculum, then 9x9; the
+# minutes count both). The same command resumes a stopped run up to the new
 # budget; Ctrl-C stops cleanly and still prints the curve so far.
 exec "$(dirname "$0")/train_curve.sh" "${3:-experiments/train/go7.json}" "${1:-60}" \
   "${2:-runs/go7}"
