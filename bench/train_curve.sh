@@ -8,6 +8,11 @@
 # Re-running with the same RUN_DIR resumes the run up to the new budget (total minutes).
 # Ctrl-C stops training cleanly (checkpoint written); the curve so far is still printed.
 # bench/go_curve.sh and bench/connect_four_curve.sh call this with their games' configs.
+#
+# With FINAL_OPPONENT set (an agent spec), a run that has used up its budget ends with a final
+# match: its latest checkpoint with FINAL_VISITS visits a move (default 800) against that agent
+# over FINAL_GAMES games (default 32; 0 skips it), 2 random opening plies, colours alternating,
+# seed 7, two games at a time, in RUN_DIR/final_match (a stopped match resumes there).
 set -euo pipefail
 [[ $# -eq 3 ]] || { echo "usage: bench/train_curve.sh CONFIG MINUTES RUN_DIR" >&2; exit 2; }
 config="$(realpath -m "$1")"
@@ -65,4 +70,20 @@ awk '
   }
   END { if (dtype != "") { $0 = dtype; print "\ninference dtype: " str("chosen") " (" $0 ")" } }
 ' "$metrics" "$metrics"
-exit "$status"
+[[ $status -eq 0 && -n "${FINAL_OPPONENT:-}" && "${FINAL_GAMES:-32}" -gt 0 ]] || exit "$status"
+
+# The final match, once the budget is spent (state.json's wall_seconds, the run's own clock).
+state="$run_dir/state.json"
+wall_s="$(sed -n 's/^ *"wall_seconds": *\([0-9.eE+-]*\),\{0,1\}$/\1/p' "$state")"
+if ! awk -v w="${wall_s:-0}" -v m="$minutes" 'BEGIN { exit !(w >= 60 * m) }'; then
+  echo "no final match: the run stopped before its $minutes minutes (resume to finish it)"
+  exit 0
+fi
+checkpoint="$run_dir/$(sed -n 's/^ *"latest_checkpoint": *"\(.*\)",\{0,1\}$/\1/p' "$state")"
+game="$(sed -n 's/^  "game": *"\(.*\)",\{0,1\}$/\1/p' "$run_dir/config.json")"
+echo
+echo "final match: $checkpoint with ${FINAL_VISITS:-800} visits against $FINAL_OPPONENT"
+"$tenuki" tournament "$game" \
+  --agents "net(model=$checkpoint,visits=${FINAL_VISITS:-800}),$FINAL_OPPONENT" \
+  --format gauntlet --games-per-pair "${FINAL_GAMES:-32}" --opening-plies 2 \
+  --concurrency 2 --seed 7 --out "$run_dir/final_match"
