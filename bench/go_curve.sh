@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Trains Go from zero (experiments/train/go7.json: 7x7, komi 9) for a time budget and prints the
 # learning curve against random, rollout MCTS with 1000 playouts and GNU Go levels 1 and 10
-# (--chinese-rules --capture-all-dead), every 10 minutes of run time, with the mean self-play
-# game length, the share of passes and the first player's win rate.
+# (--chinese-rules --capture-all-dead) at each of the config's evaluations (go7: every 10
+# minutes of run time, go9: every 15), with the mean self-play game length, the share of passes
+# and the first player's win rate.
 #
 # Usage: bench/go_curve.sh [MINUTES=60] [RUN_DIR=runs/go7] [CONFIG=experiments/train/go7.json]
 # (experiments/train/go9.json for 9x9: 20 minutes of 7x7 first, its curriculum, then 9x9; the
