@@ -20,6 +20,8 @@ minutes="$2"
 run_dir="$(realpath -m "$3")"
 cd "$(dirname "$0")/.."
 tenuki="${TENUKI:-build/tenuki}"
+final_visits="${FINAL_VISITS:-800}"
+final_games="${FINAL_GAMES:-32}"
 if [[ ! -x "$tenuki" ]]; then
   cmake -S . -B build >/dev/null
   cmake --build build --target tenuki -j"$(nproc)"
@@ -70,7 +72,7 @@ awk '
   }
   END { if (dtype != "") { $0 = dtype; print "\ninference dtype: " str("chosen") " (" $0 ")" } }
 ' "$metrics" "$metrics"
-[[ $status -eq 0 && -n "${FINAL_OPPONENT:-}" && "${FINAL_GAMES:-32}" -gt 0 ]] || exit "$status"
+[[ $status -eq 0 && -n "${FINAL_OPPONENT:-}" && "$final_games" -gt 0 ]] || exit "$status"
 
 # The final match, once the budget is spent (state.json's wall_seconds, the run's own clock).
 state="$run_dir/state.json"
@@ -82,8 +84,8 @@ fi
 checkpoint="$run_dir/$(sed -n 's/^ *"latest_checkpoint": *"\(.*\)",\{0,1\}$/\1/p' "$state")"
 game="$(sed -n 's/^  "game": *"\(.*\)",\{0,1\}$/\1/p' "$run_dir/config.json")"
 echo
-echo "final match: $checkpoint with ${FINAL_VISITS:-800} visits against $FINAL_OPPONENT"
+echo "final match: $checkpoint with $final_visits visits against $FINAL_OPPONENT"
 "$tenuki" tournament "$game" \
-  --agents "net(model=$checkpoint,visits=${FINAL_VISITS:-800}),$FINAL_OPPONENT" \
-  --format gauntlet --games-per-pair "${FINAL_GAMES:-32}" --opening-plies 2 \
+  --agents "net(model=$checkpoint,visits=$final_visits),$FINAL_OPPONENT" \
+  --format gauntlet --games-per-pair "$final_games" --opening-plies 2 \
   --concurrency 2 --seed 7 --out "$run_dir/final_match"
