@@ -276,6 +276,14 @@ const std::vector<CommandInfo>& commands() {
         {"config", "JSON", "", "full network config as JSON (blocks/channels override it)"}},
        {"net-init net.ckpt --game 'go(size=9)' --blocks 6 --channels 64"},
        [](auto& a, auto& o, auto&) { return cmd_net_init(a, o); }},
+      {"net-average",
+       "IN.ckpt IN.ckpt...",
+       "write the tensor-by-tensor mean of checkpoints of one network (e.g. a run's last few: "
+       "weight averaging)",
+       {{"out", "OUT.ckpt", "", "the averaged checkpoint (required)"}},
+       {"net-average runs/go9/checkpoints/step_00009000.ckpt "
+        "runs/go9/checkpoints/step_00009500.ckpt --out go9_avg.ckpt"},
+       [](auto& a, auto& o, auto&) { return cmd_net_average(a, o); }},
       {"gtp",
        "",
        "speak GTP version 2 on stdin/stdout (with lz-/kata-analyze and time control)",

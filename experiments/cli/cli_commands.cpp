@@ -13,6 +13,7 @@
 #include "agents/eval/evaluator.h"
 #include "agents/gtp/gtp_engine.h"
 #include "agents/match.h"
+#include "agents/net/checkpoint_average.h"
 #include "agents/net/net_agent.h"
 #include "agents/search/mcts.h"
 #include "envs/encoding.h"
@@ -178,6 +179,17 @@ int cmd_play(const Args& args, std::ostream& out, std::ostream& err) {
           << " losses\n";
     }
   }
+  return 0;
+}
+
+int cmd_net_average(const Args& args, std::ostream& out) {
+  const std::string out_path = args.get("out", "");
+  if (args.positional().size() < 2 || out_path.empty()) {
+    throw UsageError("usage: tenuki net-average IN.ckpt IN.ckpt... --out OUT.ckpt");
+  }
+  const AverageSummary s = average_checkpoints(args.positional(), out_path);
+  out << "wrote " << out_path << ": the mean of " << s.inputs << " checkpoints (" << s.tensors
+      << " tensors, " << s.values << " values each)\n";
   return 0;
 }
 

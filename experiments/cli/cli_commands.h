@@ -18,5 +18,8 @@ int cmd_bench(const Args& args, std::ostream& out);
 // Speaks GTP on `in` / `out` until quit or end of input.
 int cmd_gtp(const Args& args, std::istream& in, std::ostream& out);
 int cmd_encoding(const Args& args, std::ostream& out);
+// Writes the tensor-by-tensor mean of the positional checkpoints to --out
+// (agents/net/checkpoint_average.h).
+int cmd_net_average(const Args& args, std::ostream& out);
 
 }  // namespace tenuki

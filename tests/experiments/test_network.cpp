@@ -219,6 +219,46 @@ TEST_CASE("checkpoint: round trip keeps outputs and metadata", "[network][checkp
   REQUIRE(run(other, input, 1, 9, 9).logits == a.logits);
 }
 
+TEST_CASE("checkpoint: tenuki net-average writes a net that loads and averages outputs",
+          "[network][checkpoint]") {
+  test::TempDir dir;
+  PolicyValueNet a(small_config(), 61), b(small_config(), 62);
+  const std::string pa = dir.path + "/a.ckpt", pb = dir.path + "/b.ckpt";
+  save_checkpoint(pa, a, CheckpointMeta{});
+  save_checkpoint(pb, b, CheckpointMeta{});
+  auto state = random_state("go(size=9)", 12, 3);
+  auto input = encoding::encode(*state);
+  const Outputs outputs_a = run(a, input, 1, 9, 9);
+
+  // The mean of a net with itself is that net, bit for bit, through the CLI and load_checkpoint.
+  const std::string self = dir.path + "/self.ckpt";
+  std::ostringstream out, err;
+  REQUIRE(run_cli({"net-average", pa, pa, "--out", self}, out, err) == 0);
+  REQUIRE_THAT(out.str(), Contains("the mean of 2 checkpoints"));
+  CheckpointMeta meta;
+  auto loaded = load_checkpoint(self, {}, &meta);
+  REQUIRE(meta.derivation == "average of 2 checkpoints");
+  const Outputs outputs_self = run(*loaded, input, 1, 9, 9);
+  REQUIRE(outputs_self.logits == outputs_a.logits);
+  REQUIRE(outputs_self.values == outputs_a.values);
+
+  // Two different nets give a third one.
+  const std::string mixed = dir.path + "/mixed.ckpt";
+  REQUIRE(run_cli({"net-average", pa, pb, "--out", mixed}, out, err) == 0);
+  REQUIRE(run(*load_checkpoint(mixed), input, 1, 9, 9).logits != outputs_a.logits);
+
+  // A net of another size is refused with a message, and nothing is written.
+  NetworkConfig bigger = small_config();
+  bigger.channels *= 2;
+  const std::string pc = dir.path + "/c.ckpt", refused = dir.path + "/refused.ckpt";
+  save_checkpoint(pc, PolicyValueNet(bigger, 63), CheckpointMeta{});
+  std::ostringstream out2, err2;
+  REQUIRE(run_cli({"net-average", pa, pc, "--out", refused}, out2, err2) != 0);
+  REQUIRE_THAT(err2.str(), Contains(pc) && Contains("a different network"));
+  REQUIRE(!std::filesystem::exists(refused));
+  REQUIRE(run_cli({"net-average", pa, "--out", refused}, out2, err2) != 0);
+}
+
 TEST_CASE("checkpoint: damaged files give CheckpointError naming the problem",
           "[network][checkpoint]") {
   test::TempDir dir;
