@@ -7,7 +7,6 @@
 
 #include "agents/net/checkpoint_format.h"
 #include "agents/net/network_torch.h"
-#include "envs/util/atomic_file.h"
 
 namespace tenuki {
 namespace {
@@ -74,13 +73,7 @@ void save_checkpoint(const std::string& path, const PolicyValueNet& net,
     views.push_back({name, std::vector<int64_t>(tensor.sizes().begin(), tensor.sizes().end()),
                      host.back().data_ptr<float>()});
   }
-  const std::vector<uint8_t> bytes = serialize_checkpoint(meta, views);
-  try {
-    write_file_atomically(
-        path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  } catch (const std::runtime_error& e) {
-    throw CheckpointError(e.what());
-  }
+  write_checkpoint_file(path, serialize_checkpoint(meta, views));
 }
 
 std::shared_ptr<PolicyValueNet> load_checkpoint(const std::string& path,

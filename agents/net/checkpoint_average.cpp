@@ -3,10 +3,8 @@
 #include <cstring>
 #include <map>
 #include <stdexcept>
-#include <string_view>
 
 #include "agents/net/checkpoint_format.h"
-#include "envs/util/atomic_file.h"
 
 namespace tenuki {
 
@@ -89,13 +87,7 @@ AverageSummary average_checkpoints(const std::vector<std::string>& paths,
   meta.notes = "averaged:";
   for (const auto& p : paths) meta.notes += " " + p;
   meta.created_at.clear();
-  const std::vector<uint8_t> bytes = serialize_checkpoint(meta, views);
-  try {
-    write_file_atomically(
-        out_path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  } catch (const std::runtime_error& e) {
-    throw CheckpointError(e.what());
-  }
+  write_checkpoint_file(out_path, serialize_checkpoint(meta, views));
   return summary;
 }
 

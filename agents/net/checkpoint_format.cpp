@@ -8,8 +8,11 @@
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string_view>
 
 #include "envs/encoding.h"
+#include "envs/util/atomic_file.h"
 
 namespace tenuki {
 
@@ -335,6 +338,15 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   Reader r(path, head.data(), head.size());
   r.take(kHeaderBytes, "header");
   return read_meta(path, r);
+}
+
+void write_checkpoint_file(const std::string& path, const std::vector<uint8_t>& bytes) {
+  try {
+    write_file_atomically(
+        path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  } catch (const std::runtime_error& e) {
+    throw CheckpointError(e.what());
+  }
 }
 
 std::vector<uint8_t> read_checked_file(const std::string& path) {

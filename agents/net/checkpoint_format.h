@@ -39,6 +39,10 @@ std::map<std::string, StoredTensor> parse_checkpoint(const std::string& path,
 std::vector<uint8_t> serialize_checkpoint(const CheckpointMeta& meta,
                                           const std::vector<TensorView>& tensors);
 
+// Writes a file image to `path` atomically (a temporary file in the same folder, fsync, rename).
+// Throws CheckpointError on I/O failure (the destination is then untouched).
+void write_checkpoint_file(const std::string& path, const std::vector<uint8_t>& bytes);
+
 // The whole file, after checking from its header that it is a checkpoint of exactly this size
 // (a wrong file is rejected before it is read into memory). Throws CheckpointError.
 std::vector<uint8_t> read_checked_file(const std::string& path);
