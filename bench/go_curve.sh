@@ -10,7 +10,8 @@
 # minutes count both). The same command resumes a stopped run up to the new
 # budget; Ctrl-C stops cleanly and still prints the curve so far. A run that has used up its
 # budget ends with a final match against GNU Go level 10: the last net with 800 visits, 32 games
-# (FINAL_OPPONENT, FINAL_VISITS and FINAL_GAMES change it; FINAL_GAMES=0 skips it).
+# (FINAL_OPPONENT, FINAL_VISITS, FINAL_GAMES and FINAL_AVERAGE change it; FINAL_GAMES=0 skips
+# it; see bench/train_curve.sh).
 gnugo_10='gtp(cmd="/usr/games/gnugo --mode gtp --level 10 --chinese-rules --capture-all-dead")'
 export FINAL_OPPONENT="${FINAL_OPPONENT-$gnugo_10}"
 exec "$(dirname "$0")/train_curve.sh" "${3:-experiments/train/go7.json}" "${1:-60}" \

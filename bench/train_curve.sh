@@ -10,9 +10,11 @@
 # bench/go_curve.sh and bench/connect_four_curve.sh call this with their games' configs.
 #
 # With FINAL_OPPONENT set (an agent spec), a run that has used up its budget ends with a final
-# match: its latest checkpoint with FINAL_VISITS visits a move (default 800) against that agent
-# over FINAL_GAMES games (default 32; 0 skips it), 2 random opening plies, colours alternating,
-# seed 7, two games at a time, in RUN_DIR/final_match (a stopped match resumes there).
+# match: its final net with FINAL_VISITS visits a move (default 800) against that agent over
+# FINAL_GAMES games (default 32; 0 skips it), 2 random opening plies, colours alternating, seed 7,
+# two games at a time, in RUN_DIR/final_match (a stopped match resumes there). The final net is
+# the latest checkpoint, or with FINAL_AVERAGE=K (default 1) the mean of the run's last K
+# checkpoints, written by `tenuki net-average` as RUN_DIR/final_net_avgK_<latest checkpoint>.
 set -euo pipefail
 [[ $# -eq 3 ]] || { echo "usage: bench/train_curve.sh CONFIG MINUTES RUN_DIR" >&2; exit 2; }
 config="$(realpath -m "$1")"
@@ -22,6 +24,7 @@ cd "$(dirname "$0")/.."
 tenuki="${TENUKI:-build/tenuki}"
 final_visits="${FINAL_VISITS:-800}"
 final_games="${FINAL_GAMES:-32}"
+final_average="${FINAL_AVERAGE:-1}"
 if [[ ! -x "$tenuki" ]]; then
   cmake -S . -B build >/dev/null
   cmake --build build --target tenuki -j"$(nproc)"
@@ -82,6 +85,15 @@ if ! awk -v w="${wall_s:-0}" -v m="$minutes" 'BEGIN { exit !(w >= 60 * m) }'; th
   exit 0
 fi
 checkpoint="$run_dir/$(sed -n 's/^ *"latest_checkpoint": *"\(.*\)",\{0,1\}$/\1/p' "$state")"
+if [[ "$final_average" -gt 1 ]]; then
+  # Zero-padded step numbers: name order is step order; the latest checkpoint is the last.
+  mapfile -t recent < <(ls "$run_dir"/checkpoints/step_*.ckpt | sort | tail -n "$final_average")
+  if [[ ${#recent[@]} -gt 1 ]]; then
+    averaged="$run_dir/final_net_avg${#recent[@]}_$(basename "$checkpoint")"
+    [[ -f "$averaged" ]] || "$tenuki" net-average "${recent[@]}" --out "$averaged"
+    checkpoint="$averaged"
+  fi
+fi
 game="$(sed -n 's/^  "game": *"\(.*\)",\{0,1\}$/\1/p' "$run_dir/config.json")"
 echo
 echo "final match: $checkpoint with $final_visits visits against $FINAL_OPPONENT"
