@@ -9,7 +9,8 @@
 # (experiments/train/go9.json for 9x9: 20 minutes of 7x7 first, its curriculum, then 9x9; the
 # minutes count both). The same command resumes a stopped run up to the new
 # budget; Ctrl-C stops cleanly and still prints the curve so far. A run that has used up its
-# budget ends with a final match against GNU Go level 10: the last net with 800 visits, 32 games
+# budget ends with a final match against GNU Go level 10: the mean of the last 5 checkpoints with
+# 800 visits, 32 games
 # (FINAL_OPPONENT, FINAL_VISITS, FINAL_GAMES and FINAL_AVERAGE change it; FINAL_GAMES=0 skips
 # it; see bench/train_curve.sh).
 gnugo_10='gtp(cmd="/usr/games/gnugo --mode gtp --level 10 --chinese-rules --capture-all-dead")'

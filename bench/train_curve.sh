@@ -13,8 +13,8 @@
 # match: its final net with FINAL_VISITS visits a move (default 800) against that agent over
 # FINAL_GAMES games (default 32; 0 skips it), 2 random opening plies, colours alternating, seed 7,
 # two games at a time, in RUN_DIR/final_match (a stopped match resumes there). The final net is
-# the latest checkpoint, or with FINAL_AVERAGE=K (default 1) the mean of the run's last K
-# checkpoints, written by `tenuki net-average` as RUN_DIR/final_net_avgK_<latest checkpoint>.
+# the mean of the run's last FINAL_AVERAGE checkpoints (default 5; 1 = the latest alone), written
+# by `tenuki net-average` as RUN_DIR/final_net_avgK_<latest checkpoint> (README: Training).
 set -euo pipefail
 [[ $# -eq 3 ]] || { echo "usage: bench/train_curve.sh CONFIG MINUTES RUN_DIR" >&2; exit 2; }
 config="$(realpath -m "$1")"
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 tenuki="${TENUKI:-build/tenuki}"
 final_visits="${FINAL_VISITS:-800}"
 final_games="${FINAL_GAMES:-32}"
-final_average="${FINAL_AVERAGE:-1}"
+final_average="${FINAL_AVERAGE:-5}"
 if [[ ! -x "$tenuki" ]]; then
   cmake -S . -B build >/dev/null
   cmake --build build --target tenuki -j"$(nproc)"
