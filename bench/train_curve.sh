@@ -86,8 +86,9 @@ if ! awk -v w="${wall_s:-0}" -v m="$minutes" 'BEGIN { exit !(w >= 60 * m) }'; th
 fi
 checkpoint="$run_dir/$(sed -n 's/^ *"latest_checkpoint": *"\(.*\)",\{0,1\}$/\1/p' "$state")"
 if [[ "$final_average" -gt 1 ]]; then
-  # Zero-padded step numbers: name order is step order; the latest checkpoint is the last.
-  mapfile -t recent < <(ls "$run_dir"/checkpoints/step_*.ckpt | sort | tail -n "$final_average")
+  # Zero-padded step numbers: the glob's name order is step order, the latest checkpoint last.
+  recent=("$run_dir"/checkpoints/step_*.ckpt)
+  if [[ ${#recent[@]} -gt "$final_average" ]]; then recent=("${recent[@]: -$final_average}"); fi
   if [[ ${#recent[@]} -gt 1 ]]; then
     averaged="$run_dir/final_net_avg${#recent[@]}_$(basename "$checkpoint")"
     [[ -f "$averaged" ]] || "$tenuki" net-average "${recent[@]}" --out "$averaged"

@@ -27,22 +27,23 @@ int64_t numel(const std::vector<int64_t>& shape) {
 AverageSummary average_checkpoints(const std::vector<std::string>& paths,
                                    const std::string& out_path) {
   if (paths.empty()) throw std::invalid_argument("no checkpoint to average");
-  // Sums in double, by tensor name, in the first input's (sorted) order.
+  // Sums in double, by tensor name.
   std::map<std::string, std::pair<std::vector<int64_t>, std::vector<double>>> sums;
-  CheckpointMeta first_meta, last_meta;
+  NetworkConfig first_config;
+  CheckpointMeta last_meta;
   for (size_t k = 0; k < paths.size(); ++k) {
     const std::string& path = paths[k];
     const std::vector<uint8_t> bytes = read_checked_file(path);
     CheckpointMeta meta;
     const std::map<std::string, StoredTensor> stored = parse_checkpoint(path, bytes, &meta);
     if (k == 0) {
-      first_meta = meta;
+      first_config = meta.config;
       for (const auto& [name, t] : stored) {
         sums[name] = {t.shape, std::vector<double>(static_cast<size_t>(numel(t.shape)), 0.0)};
       }
-    } else if (!(meta.config == first_meta.config)) {
+    } else if (!(meta.config == first_config)) {
       checkpoint_fail(path, "a different network (" + meta.config.summary() + ") from '" +
-                                paths[0] + "' (" + first_meta.config.summary() + ")");
+                                paths[0] + "' (" + first_config.summary() + ")");
     } else if (stored.size() != sums.size()) {
       checkpoint_fail(path, std::to_string(stored.size()) + " tensors where '" + paths[0] +
                                 "' has " + std::to_string(sums.size()));
